@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -314,11 +315,11 @@ func (a *Annotation) validateEvent(env ValidationEnv, v *Violations) {
 			continue
 		}
 		if r.Kind != KindMention && r.Kind != KindEvent {
-			v.Add(f+".annotation_id", "annotation %d is a %s; an argument is a mention or an event", r.ID, r.Kind)
+			v.Add(f+".annotation_id", "annotation %d is %s; an argument is a mention or an event", r.ID, aKind(r.Kind))
 			continue
 		}
 		if role != nil && len(role.FillerTypes) > 0 && !slices.Contains(role.FillerTypes, r.Label) {
-			v.Add(f+".annotation_id", "annotation %d is a %s; role %s of %s takes %v", r.ID, r.Label, role.Name, et.Name, role.FillerTypes)
+			v.Add(f+".annotation_id", "annotation %d is labelled %s; role %s of %s takes %v", r.ID, r.Label, role.Name, et.Name, role.FillerTypes)
 		}
 	}
 }
@@ -341,7 +342,7 @@ func (a *Annotation) validateClaim(env ValidationEnv, v *Violations) {
 	}
 	if c.ClaimantID != 0 {
 		if r, ok := a.resolveRef(env, v, "claim.claimant_id", c.ClaimantID, true); ok && r.Kind != KindMention {
-			v.Add("claim.claimant_id", "annotation %d is a %s; a claimant is a mention", r.ID, r.Kind)
+			v.Add("claim.claimant_id", "annotation %d is %s; a claimant is a mention", r.ID, aKind(r.Kind))
 		}
 	}
 	if len(c.ClaimantText) > MaxValueBytes {
@@ -392,7 +393,7 @@ func (a *Annotation) validateRelation(env ValidationEnv, v *Violations) {
 			allowed = end.kinds()
 		}
 		if !slices.Contains(allowed, r.Kind) {
-			v.Add(end.field, "annotation %d is a %s; this end of %s takes %v", r.ID, r.Kind, a.Label, allowed)
+			v.Add(end.field, "annotation %d is %s; this end of %s takes %v", r.ID, aKind(r.Kind), a.Label, allowed)
 		}
 	}
 	if a.Document == "" {
@@ -429,7 +430,7 @@ func (a *Annotation) validateCluster(env ValidationEnv, v *Violations) {
 		seen[id] = true
 		r, ok2 := a.resolveRef(env, v, f, id, false)
 		if ok2 && ok && r.Kind != memberKind {
-			v.Add(f, "annotation %d is a %s; an %s cluster holds %ss", id, r.Kind, a.Label, memberKind)
+			v.Add(f, "annotation %d is %s; %s %s cluster holds %ss", id, aKind(r.Kind), article(a.Label), a.Label, memberKind)
 		}
 	}
 }
@@ -452,7 +453,7 @@ func (a *Annotation) validateAttributes(x *SchemaIndex, v *Violations) {
 		case def == nil:
 			v.Add(f, "%s", unknown("attribute", k, names(x.Schema.Attributes, func(d AttributeDefinition) string { return d.Name })))
 		case len(def.AppliesTo) > 0 && !slices.Contains(def.AppliesTo, a.Kind):
-			v.Add(f, "attribute %s applies to %v, not to a %s", k, def.AppliesTo, a.Kind)
+			v.Add(f, "attribute %s applies to %v, not to %s", k, def.AppliesTo, aKind(a.Kind))
 		case val == "":
 			v.Add(f, "empty value")
 		case len(def.Values) > 0 && !slices.Contains(def.Values, val):
@@ -462,3 +463,14 @@ func (a *Annotation) validateAttributes(x *SchemaIndex, v *Violations) {
 		}
 	}
 }
+
+// article returns "a" or "an" for a word.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// aKind names a kind with its article, as in "an event".
+func aKind(k Kind) string { return article(k.String()) + " " + k.String() }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // checkpointEvery is how many code points lie between two remembered byte
@@ -119,8 +121,9 @@ type Match struct {
 // FindQuote returns every occurrence of quote in the text, in text order.
 // Occurrences may overlap ("aa" occurs twice in "aaa"). If the quote does not
 // occur exactly, it is searched again with any run of white space (including
-// CRLF) matching any other run, curly quotes matching straight ones and all
-// dashes matching '-', so that a quote typed at a terminal finds the text an
+// CRLF) matching any other run, curly quotes matching straight ones, all
+// dashes matching '-', and composed accented letters matching their
+// decomposed forms (Unicode canonical equivalence), so that a quote typed at a terminal finds the text an
 // article really has; such matches have Exact false.
 func (t *Text) FindQuote(quote string) []Match {
 	if quote == "" {
@@ -134,8 +137,12 @@ func (t *Text) FindQuote(quote string) []Match {
 			break
 		}
 		b := from + i
-		start := t.CodePoint(b)
-		out = append(out, Match{Start: start, End: start + qn, Exact: true})
+		// A match must not split a character: the text after it must not
+		// go on with a combining mark that belongs to its last letter.
+		if next, _ := utf8.DecodeRuneInString(t.s[b+len(quote):]); b+len(quote) == len(t.s) || !unicode.Is(unicode.Mn, next) {
+			start := t.CodePoint(b)
+			out = append(out, Match{Start: start, End: start + qn, Exact: true})
+		}
 		_, size := utf8.DecodeRuneInString(t.s[b:])
 		from = b + max(size, 1)
 	}
@@ -172,6 +179,7 @@ func foldString(s string) folded {
 	var f folded
 	var cp int64
 	prevSpace := false
+	var buf [utf8.UTFMax * 4]byte
 	for _, r := range s {
 		r = foldRune(r)
 		if r == ' ' && prevSpace {
@@ -179,8 +187,18 @@ func foldString(s string) folded {
 			continue
 		}
 		prevSpace = r == ' '
-		f.runes = append(f.runes, r)
-		f.orig = append(f.orig, cp)
+		if r < utf8.RuneSelf {
+			f.runes = append(f.runes, r)
+			f.orig = append(f.orig, cp)
+		} else {
+			// Canonical decomposition, so that "é" typed as one code point
+			// matches "e" + U+0301 in the text and the other way round.
+			n := utf8.EncodeRune(buf[:], r)
+			for _, d := range norm.NFD.String(string(buf[:n])) {
+				f.runes = append(f.runes, d)
+				f.orig = append(f.orig, cp)
+			}
+		}
 		cp++
 	}
 	f.orig = append(f.orig, cp)
@@ -209,6 +227,10 @@ func (t *Text) findFolded(quote string) []Match {
 			continue
 		}
 		last := i + len(q.runes) - 1
+		// A match must not start or end inside a decomposed character.
+		if (i > 0 && h.orig[i-1] == h.orig[i]) || (last+1 < len(h.runes) && (h.orig[last+1] == h.orig[last] || unicode.Is(unicode.Mn, h.runes[last+1]))) {
+			continue
+		}
 		// The match ends after the last matched rune; if that rune stands
 		// for a collapsed white-space run, the run is not part of the quote.
 		end := h.orig[last] + 1

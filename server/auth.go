@@ -1,0 +1,134 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+
+	"google.golang.org/grpc/metadata"
+
+	"github.com/scholia-nlp/scholia"
+)
+
+// tokenPrefix marks scholia tokens, so that a leaked one is recognisable by
+// secret scanners and people.
+const tokenPrefix = "sch_"
+
+// NewToken returns a new random bearer token and the hash the store keeps.
+// The secret has 256 bits of entropy, so a plain SHA-256 is a safe hash: no
+// password-style stretching is needed.
+func NewToken() (secret string, hash []byte) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	secret = tokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, HashToken(secret)
+}
+
+// HashToken returns the hash under which a token's secret is stored.
+func HashToken(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+type callerKey struct{}
+
+// caller is the authenticated user of a call.
+type caller struct {
+	scholia.User
+	tokenID int64
+}
+
+func withCaller(ctx context.Context, c *caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// callerFrom returns the call's user; the auth interceptor guarantees one
+// on every method that is not public.
+func callerFrom(ctx context.Context) *caller {
+	c, _ := ctx.Value(callerKey{}).(*caller)
+	if c == nil {
+		return &caller{}
+	}
+	return c
+}
+
+// bearer extracts the token of the authorization metadata.
+func bearer(ctx context.Context) (string, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	vals := md.Get("authorization")
+	if len(vals) == 0 {
+		return "", scholia.Errorf(scholia.CodeUnauthenticated, "NO_TOKEN", "no credentials: send the metadata \"authorization: Bearer <token>\"")
+	}
+	scheme, tok, ok := strings.Cut(vals[0], " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(tok) == "" {
+		return "", scholia.Errorf(scholia.CodeUnauthenticated, "BAD_AUTHORIZATION", "the authorization metadata must be \"Bearer <token>\"")
+	}
+	return strings.TrimSpace(tok), nil
+}
+
+func (s *Server) authenticate(ctx context.Context) (*caller, error) {
+	tok, err := bearer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, t, err := s.store.Authenticate(ctx, HashToken(tok))
+	if err != nil {
+		if scholia.ErrorCode(err) == scholia.CodeUnauthenticated {
+			return nil, scholia.Errorf(scholia.CodeUnauthenticated, "BAD_TOKEN", "the token is not valid: unknown, revoked, or its user is disabled")
+		}
+		return nil, err
+	}
+	return &caller{User: u, tokenID: t.ID}, nil
+}
+
+// denied is the error for a role that may not do something.
+func denied(format string, args ...any) error {
+	return scholia.Errorf(scholia.CodePermissionDenied, "PERMISSION_DENIED", format, args...)
+}
+
+// canReadLayer reports whether the caller may read an annotator's layer.
+// Annotators read only their own layers (blind annotation); every other role
+// reads all layers.
+func (c *caller) canReadLayer(annotator string) bool {
+	return c.Role != scholia.RoleAnnotator || annotator == c.Name
+}
+
+// checkWriteLayer refuses writes to a layer that is not the caller's:
+// annotators and curators write their own layers, curators also gold, admins
+// any layer, readers none.
+func (c *caller) checkWriteLayer(annotator string) error {
+	switch {
+	case c.Role == scholia.RoleAdmin:
+		return nil
+	case c.Role == scholia.RoleReader:
+		return denied("user %s is a reader and may not write annotations", c.Name)
+	case annotator == c.Name:
+		return nil
+	case annotator == scholia.GoldAnnotator && c.Role == scholia.RoleCurator:
+		return nil
+	case annotator == scholia.GoldAnnotator:
+		return denied("user %s is an %s; only curators and admins write the gold layer", c.Name, c.Role)
+	}
+	return denied("user %s may not write %s's layer: annotators write only their own layers", c.Name, annotator)
+}
+
+// requireRole refuses callers whose role is not one of roles.
+func (c *caller) requireRole(what string, roles ...scholia.Role) error {
+	for _, r := range roles {
+		if c.Role == r {
+			return nil
+		}
+	}
+	return denied("user %s is %s; %s needs the role %v", c.Name, article(c.Role), what, roles)
+}
+
+func article(r scholia.Role) string {
+	if r == scholia.RoleAdmin || r == scholia.RoleAnnotator {
+		return "an " + r.String()
+	}
+	return "a " + r.String()
+}

@@ -1,0 +1,194 @@
+// Package server implements scholia's gRPC services on top of a
+// scholia.Store: the mapping between API messages and domain types,
+// authentication and role checks, logging, panic recovery, and the mapping
+// of domain errors to gRPC statuses.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	"github.com/scholia-nlp/scholia"
+	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
+)
+
+// Options tune a Server. The zero value is usable.
+type Options struct {
+	// Logger receives one line per call and the details of internal errors.
+	Logger *slog.Logger
+	// MaxDocumentBytes is the largest document text accepted (default 10 MiB).
+	MaxDocumentBytes int
+	// MaxPageSize is the largest page a List returns (default 1000); larger
+	// requests are served this many.
+	MaxPageSize int
+	// MaxBatch is the most annotations one BatchCreateAnnotations takes
+	// (default 10000).
+	MaxBatch int
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxDocumentBytes <= 0 {
+		o.MaxDocumentBytes = 10 << 20
+	}
+	if o.MaxPageSize <= 0 {
+		o.MaxPageSize = 1000
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 10000
+	}
+}
+
+// Server holds scholia's gRPC services. Create it with New and register it
+// on a grpc.Server with Register, or use NewGRPCServer for both.
+type Server struct {
+	store  scholia.Store
+	opts   Options
+	log    *slog.Logger
+	tokens *pageTokens
+	health *health.Server
+}
+
+// New returns the services over store.
+func New(ctx context.Context, store scholia.Store, opts Options) (*Server, error) {
+	opts.defaults()
+	secret, err := store.Secret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{store: store, opts: opts, log: opts.Logger, tokens: &pageTokens{key: secret}, health: health.NewServer()}, nil
+}
+
+// ServerOptions returns the grpc options scholia needs: its interceptors and
+// message size limits that fit MaxDocumentBytes.
+func (s *Server) ServerOptions() []grpc.ServerOption {
+	limit := max(s.opts.MaxDocumentBytes+(1<<20), 4<<20)
+	return []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(s.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.streamInterceptor),
+		grpc.MaxRecvMsgSize(limit),
+		grpc.MaxSendMsgSize(limit),
+	}
+}
+
+// Register adds every scholia service, health checking and reflection to g.
+func (s *Server) Register(g *grpc.Server) {
+	pb.RegisterProjectServiceServer(g, &projectService{Server: s})
+	pb.RegisterDocumentServiceServer(g, &documentService{Server: s})
+	pb.RegisterAnnotationServiceServer(g, &annotationService{Server: s})
+	pb.RegisterAdminServiceServer(g, &adminService{Server: s})
+	healthpb.RegisterHealthServer(g, s.health)
+	reflection.Register(g)
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+}
+
+// NewGRPCServer returns a grpc.Server with the scholia services registered,
+// plus any extra options (such as TLS credentials).
+func (s *Server) NewGRPCServer(extra ...grpc.ServerOption) *grpc.Server {
+	g := grpc.NewServer(append(s.ServerOptions(), extra...)...)
+	s.Register(g)
+	return g
+}
+
+// Shutdown marks the server as not serving, so that health checks fail while
+// in-flight calls finish.
+func (s *Server) Shutdown() { s.health.Shutdown() }
+
+// public methods need no token: health checks and reflection, so that load
+// balancers and grpcurl work without credentials.
+func public(method string) bool {
+	return strings.HasPrefix(method, "/grpc.health.v1.") || strings.HasPrefix(method, "/grpc.reflection.")
+}
+
+func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	start := time.Now()
+	var c *caller
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.ErrorContext(ctx, "panic", "method", info.FullMethod, "panic", r, "stack", string(debug.Stack()))
+			resp, err = nil, status.Error(codes.Internal, "internal error")
+		}
+		s.logCall(ctx, info.FullMethod, c, start, err)
+	}()
+	if !public(info.FullMethod) {
+		if c, err = s.authenticate(ctx); err != nil {
+			return nil, toStatus(ctx, s.log, info.FullMethod, err)
+		}
+		ctx = withCaller(ctx, c)
+	}
+	resp, err = handler(ctx, req)
+	return resp, toStatus(ctx, s.log, info.FullMethod, err)
+}
+
+// wrappedStream carries the authenticated context into stream handlers.
+type wrappedStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (w *wrappedStream) Context() context.Context { return w.ctx }
+
+func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+	start := time.Now()
+	ctx := ss.Context()
+	var c *caller
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.ErrorContext(ctx, "panic", "method", info.FullMethod, "panic", r, "stack", string(debug.Stack()))
+			err = status.Error(codes.Internal, "internal error")
+		}
+		s.logCall(ctx, info.FullMethod, c, start, err)
+	}()
+	if !public(info.FullMethod) {
+		if c, err = s.authenticate(ctx); err != nil {
+			return toStatus(ctx, s.log, info.FullMethod, err)
+		}
+		ctx = withCaller(ctx, c)
+	}
+	err = handler(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
+	return toStatus(ctx, s.log, info.FullMethod, err)
+}
+
+func (s *Server) logCall(ctx context.Context, method string, c *caller, start time.Time, err error) {
+	if public(method) {
+		return
+	}
+	level := slog.LevelInfo
+	code := status.Code(err)
+	if code == codes.Internal || code == codes.Unknown {
+		level = slog.LevelError
+	}
+	user := ""
+	if c != nil {
+		user = c.Name
+	}
+	s.log.Log(ctx, level, "call", "method", method, "user", user, "code", code.String(), "ms", float64(time.Since(start).Microseconds())/1000)
+}
+
+// write returns the WriteMeta of a call by the caller.
+func write(ctx context.Context, requestID string, fingerprint string) scholia.WriteMeta {
+	return scholia.WriteMeta{User: callerFrom(ctx).Name, RequestID: requestID, Fingerprint: fingerprint}
+}
+
+// pageSize turns a requested page size into the number of items to serve.
+func (s *Server) pageSize(field string, n int32) (int, error) {
+	switch {
+	case n < 0:
+		return 0, scholia.Invalid("bad page size", scholia.FieldViolation{Field: field, Description: "must not be negative"})
+	case n == 0:
+		return min(100, s.opts.MaxPageSize), nil
+	}
+	return min(int(n), s.opts.MaxPageSize), nil
+}

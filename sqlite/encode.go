@@ -1,0 +1,248 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+
+	"github.com/scholia-nlp/scholia"
+)
+
+// An annotation version is stored as columns for what filters and indexes
+// need (id, revisions, project, document, annotator, kind, label) and three
+// JSON columns:
+//
+//	spans  [{"s":0,"e":5,"t":"Obama"}, ...]   NULL when there are none
+//	attrs  {"realis":"ACTUAL", ...}            NULL when there are none
+//	body   the kind's own fields (bodyJSON)    NULL for mentions
+//
+// Spans keep their covered text, so a version reads back exactly as it was
+// stored without looking at the document's text.
+
+type spanJSON struct {
+	S int64  `json:"s"`
+	E int64  `json:"e"`
+	T string `json:"t,omitempty"`
+}
+
+type argJSON struct {
+	R string `json:"r"`
+	A int64  `json:"a"`
+}
+
+type normJSON struct {
+	Value string `json:"value,omitempty"`
+	Unit  string `json:"unit,omitempty"`
+	Time  string `json:"time,omitempty"`
+}
+
+type claimJSON struct {
+	ClaimantID      int64      `json:"claimant,omitempty"`
+	ClaimantText    string     `json:"claimant_text,omitempty"`
+	Cue             []spanJSON `json:"cue,omitempty"`
+	Stance          string     `json:"stance,omitempty"`
+	CheckWorthiness string     `json:"check,omitempty"`
+	Normalized      *normJSON  `json:"norm,omitempty"`
+}
+
+type bodyJSON struct {
+	Args    []argJSON  `json:"args,omitempty"`
+	Claim   *claimJSON `json:"claim,omitempty"`
+	Source  int64      `json:"source,omitempty"`
+	Target  int64      `json:"target,omitempty"`
+	Members []int64    `json:"members,omitempty"`
+	Title   string     `json:"title,omitempty"`
+}
+
+func encodeSpans(spans []scholia.Span) []spanJSON {
+	if len(spans) == 0 {
+		return nil
+	}
+	out := make([]spanJSON, len(spans))
+	for i, s := range spans {
+		out[i] = spanJSON{s.Start, s.End, s.Text}
+	}
+	return out
+}
+
+func decodeSpans(spans []spanJSON) []scholia.Span {
+	if len(spans) == 0 {
+		return nil
+	}
+	out := make([]scholia.Span, len(spans))
+	for i, s := range spans {
+		out[i] = scholia.Span{Start: s.S, End: s.E, Text: s.T}
+	}
+	return out
+}
+
+// encodedAnnotation is the column values of an annotation's JSON columns.
+type encodedAnnotation struct {
+	spans, attrs, body any // string or nil
+}
+
+// encodeAnnotation turns the body of a valid annotation into column values.
+func encodeAnnotation(a *scholia.Annotation) (encodedAnnotation, error) {
+	var e encodedAnnotation
+	if len(a.Spans) > 0 {
+		b, err := json.Marshal(encodeSpans(a.Spans))
+		if err != nil {
+			return e, err
+		}
+		e.spans = string(b)
+	}
+	if len(a.Attributes) > 0 {
+		b, err := json.Marshal(a.Attributes)
+		if err != nil {
+			return e, err
+		}
+		e.attrs = string(b)
+	}
+	var body *bodyJSON
+	switch a.Kind {
+	case scholia.KindEvent:
+		if len(a.Arguments) > 0 {
+			body = &bodyJSON{Args: make([]argJSON, len(a.Arguments))}
+			for i, arg := range a.Arguments {
+				body.Args[i] = argJSON{arg.Role, arg.AnnotationID}
+			}
+		}
+	case scholia.KindClaim:
+		c := a.Claim
+		cj := &claimJSON{ClaimantID: c.ClaimantID, ClaimantText: c.ClaimantText, Cue: encodeSpans(c.Cue),
+			Stance: c.Stance, CheckWorthiness: c.CheckWorthiness}
+		if n := c.Normalized; n != nil {
+			cj.Normalized = &normJSON{n.Value, n.Unit, n.Time}
+		}
+		body = &bodyJSON{Claim: cj}
+	case scholia.KindRelation:
+		body = &bodyJSON{Source: a.Relation.Source, Target: a.Relation.Target}
+	case scholia.KindCluster:
+		body = &bodyJSON{Members: a.Cluster.Members, Title: a.Cluster.Title}
+	}
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return e, err
+		}
+		e.body = string(b)
+	}
+	return e, nil
+}
+
+// annotationColumns are the columns that scanAnnotation reads.
+const annotationColumns = `id, created_rev, project, document, annotator, kind, label, spans, attrs, body, create_rev, create_time, update_time, update_user`
+
+// scanAnnotation reads one annotation version selected with
+// annotationColumns.
+func scanAnnotation(row interface{ Scan(...any) error }) (scholia.Annotation, error) {
+	var a scholia.Annotation
+	var spans, attrs, body sql.NullString
+	var ct, ut int64
+	if err := row.Scan(&a.ID, &a.Rev, &a.Project, &a.Document, &a.Annotator, &a.Kind, &a.Label,
+		&spans, &attrs, &body, &a.CreateRev, &ct, &ut, &a.UpdateUser); err != nil {
+		return a, err
+	}
+	a.CreateTime = nsTime(ct)
+	a.UpdateTime = nsTime(ut)
+	if spans.Valid {
+		var sj []spanJSON
+		if err := json.Unmarshal([]byte(spans.String), &sj); err != nil {
+			return a, err
+		}
+		a.Spans = decodeSpans(sj)
+	}
+	if attrs.Valid {
+		if err := json.Unmarshal([]byte(attrs.String), &a.Attributes); err != nil {
+			return a, err
+		}
+	}
+	var b bodyJSON
+	if body.Valid {
+		if err := json.Unmarshal([]byte(body.String), &b); err != nil {
+			return a, err
+		}
+	}
+	switch a.Kind {
+	case scholia.KindEvent:
+		if len(b.Args) > 0 {
+			a.Arguments = make([]scholia.Argument, len(b.Args))
+			for i, arg := range b.Args {
+				a.Arguments[i] = scholia.Argument{Role: arg.R, AnnotationID: arg.A}
+			}
+		}
+	case scholia.KindClaim:
+		c := &scholia.ClaimFields{}
+		if cj := b.Claim; cj != nil {
+			c.ClaimantID, c.ClaimantText, c.Cue = cj.ClaimantID, cj.ClaimantText, decodeSpans(cj.Cue)
+			c.Stance, c.CheckWorthiness = cj.Stance, cj.CheckWorthiness
+			if n := cj.Normalized; n != nil {
+				c.Normalized = &scholia.NormalizedValue{Value: n.Value, Unit: n.Unit, Time: n.Time}
+			}
+		}
+		a.Claim = c
+	case scholia.KindRelation:
+		a.Relation = &scholia.RelationEnds{Source: b.Source, Target: b.Target}
+	case scholia.KindCluster:
+		a.Cluster = &scholia.ClusterFields{Members: b.Members, Title: b.Title}
+	}
+	return a, nil
+}
+
+// normalize gives an annotation the canonical form it reads back in: empty
+// lists and maps are nil, and a claim, relation or cluster has its body.
+func normalize(a *scholia.Annotation) {
+	if len(a.Spans) == 0 {
+		a.Spans = nil
+	}
+	if len(a.Attributes) == 0 {
+		a.Attributes = nil
+	}
+	if len(a.Arguments) == 0 {
+		a.Arguments = nil
+	}
+	if a.Claim != nil && len(a.Claim.Cue) == 0 {
+		a.Claim.Cue = nil
+	}
+	if a.Cluster != nil && len(a.Cluster.Members) == 0 {
+		a.Cluster.Members = nil
+	}
+}
+
+// cloneAnnotation returns a deep copy, so that a change function cannot
+// alter the version it was given.
+func cloneAnnotation(a scholia.Annotation) scholia.Annotation {
+	c := a
+	if a.Spans != nil {
+		c.Spans = append([]scholia.Span(nil), a.Spans...)
+	}
+	if a.Attributes != nil {
+		c.Attributes = make(map[string]string, len(a.Attributes))
+		for k, v := range a.Attributes {
+			c.Attributes[k] = v
+		}
+	}
+	if a.Arguments != nil {
+		c.Arguments = append([]scholia.Argument(nil), a.Arguments...)
+	}
+	if a.Claim != nil {
+		cl := *a.Claim
+		if cl.Cue != nil {
+			cl.Cue = append([]scholia.Span(nil), cl.Cue...)
+		}
+		if cl.Normalized != nil {
+			n := *cl.Normalized
+			cl.Normalized = &n
+		}
+		c.Claim = &cl
+	}
+	if a.Relation != nil {
+		r := *a.Relation
+		c.Relation = &r
+	}
+	if a.Cluster != nil {
+		cl := *a.Cluster
+		cl.Members = append([]int64(nil), cl.Members...)
+		c.Cluster = &cl
+	}
+	return c
+}
