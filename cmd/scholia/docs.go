@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -39,6 +40,18 @@ func idFromFile(path string) string {
 		}
 	}
 	return b.String()
+}
+
+// invalidUTF8At returns the offset of the first byte that is not valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
 }
 
 // parseTime accepts RFC 3339 or a plain date.
@@ -88,6 +101,9 @@ file (CRLF line ends included) and never changes afterwards.`,
 				}
 				if err != nil {
 					return fmt.Errorf("reading %s: %w", f, err)
+				}
+				if !utf8.Valid(b) {
+					return fmt.Errorf("%s: not UTF-8 text: invalid byte at offset %d; convert the file to UTF-8 first", f, invalidUTF8At(b))
 				}
 				docID := id
 				if docID == "" {
