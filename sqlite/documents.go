@@ -166,7 +166,7 @@ func (s *Store) ListDocuments(ctx context.Context, project, after string, limit 
 		return nil, err
 	}
 	if asOf == 0 {
-		if _, err := s.GetProject(ctx, project); err != nil {
+		if err := s.projectExists(ctx, project); err != nil {
 			return nil, err
 		}
 	}

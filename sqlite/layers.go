@@ -44,7 +44,7 @@ func (s *Store) GetLayer(ctx context.Context, project, document, annotator strin
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM documents WHERE project = ? AND id = ? AND deleted_rev IS NULL`, project, document).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := s.GetProject(ctx, project); err != nil {
+		if err := s.projectExists(ctx, project); err != nil {
 			return scholia.Layer{}, err
 		}
 		return scholia.Layer{}, documentNotFound(project, document)

@@ -134,6 +134,19 @@ func getProject(ctx context.Context, q querier, id string) (scholia.Project, pro
 	return p, projectRow{pk: pk, id: id, version: p.SchemaVersion, rev: p.Rev}, schemaJSON, nil
 }
 
+// projectExists returns CodeNotFound unless project id is current.
+func (s *Store) projectExists(ctx context.Context, id string) error {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM projects WHERE id = ? AND deleted_rev IS NULL`, id).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return projectNotFound(id)
+	}
+	if err != nil {
+		return dbError("look up the project", err)
+	}
+	return nil
+}
+
 // GetProject returns a project with its schema.
 func (s *Store) GetProject(ctx context.Context, id string) (scholia.Project, error) {
 	p, _, _, err := getProject(ctx, s.r, id)

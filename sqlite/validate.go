@@ -45,9 +45,9 @@ func (v *validator) schemaOf(project string) (*scholia.SchemaIndex, error) {
 }
 
 // env checks that an annotation's project, document and annotator exist and
-// returns what validating it needs. A missing project id or annotator is a
-// violation; a project, document or annotator that does not exist is
-// CodeNotFound. ok is false when the annotation cannot be validated.
+// returns what validating it needs. A missing project id or annotator is
+// returned as violations (and the annotation cannot be validated further); a
+// project, document or annotator that does not exist is CodeNotFound.
 func (v *validator) env(a *scholia.Annotation) (env scholia.ValidationEnv, fv []scholia.FieldViolation, err error) {
 	if a.Project == "" {
 		fv = append(fv, scholia.FieldViolation{Field: "project_id", Description: "required"})
