@@ -102,6 +102,9 @@ type Store interface {
 	ListLayers(ctx context.Context, f LayerFilter, after LayerKey, limit int) ([]Layer, error)
 	// SetLayerStatus sets a layer's status.
 	SetLayerStatus(ctx context.Context, w WriteMeta, project, document, annotator string, status LayerStatus, etag int64) (Layer, error)
+
+	// CorpusReader streams snapshots and the change feed.
+	CorpusReader
 }
 
 // AnnotationFilter selects annotations of one project.

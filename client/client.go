@@ -30,6 +30,7 @@ type Client struct {
 	Documents   pb.DocumentServiceClient
 	Annotations pb.AnnotationServiceClient
 	Admin       pb.AdminServiceClient
+	Corpus      pb.CorpusServiceClient
 
 	conn *grpc.ClientConn
 }
@@ -122,6 +123,7 @@ func New(conn *grpc.ClientConn) *Client {
 		Documents:   pb.NewDocumentServiceClient(conn),
 		Annotations: pb.NewAnnotationServiceClient(conn),
 		Admin:       pb.NewAdminServiceClient(conn),
+		Corpus:      pb.NewCorpusServiceClient(conn),
 		conn:        conn,
 	}
 }

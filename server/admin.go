@@ -8,6 +8,7 @@ import (
 
 	"github.com/scholia-nlp/scholia"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
+	"github.com/scholia-nlp/scholia/pbconv"
 )
 
 type adminService struct {
@@ -44,7 +45,7 @@ func (s *adminService) CreateUser(ctx context.Context, req *pb.CreateUserRequest
 	if err != nil {
 		return nil, err
 	}
-	return &pb.CreateUserResponse{User: userToPB(out), Token: tokenToPB(tok), Secret: secret}, nil
+	return &pb.CreateUserResponse{User: pbconv.UserToPB(out), Token: pbconv.TokenToPB(tok), Secret: secret}, nil
 }
 
 // selfOrAdmin refuses callers who are neither the named user nor an admin,
@@ -69,7 +70,7 @@ func (s *adminService) GetUser(ctx context.Context, req *pb.GetUserRequest) (*pb
 	if err != nil {
 		return nil, err
 	}
-	return &pb.GetUserResponse{User: userToPB(u)}, nil
+	return &pb.GetUserResponse{User: pbconv.UserToPB(u)}, nil
 }
 
 func (s *adminService) ListUsers(ctx context.Context, req *pb.ListUsersRequest) (*pb.ListUsersResponse, error) {
@@ -94,7 +95,7 @@ func (s *adminService) ListUsers(ctx context.Context, req *pb.ListUsersRequest) 
 		resp.NextPageToken = s.tokens.encode(pageCursor{List: "users", After: us[n-1].Name})
 	}
 	for _, u := range us {
-		resp.Users = append(resp.Users, userToPB(u))
+		resp.Users = append(resp.Users, pbconv.UserToPB(u))
 	}
 	return resp, nil
 }
@@ -117,7 +118,7 @@ func (s *adminService) UpdateUser(ctx context.Context, req *pb.UpdateUserRequest
 	if err != nil {
 		return nil, err
 	}
-	return &pb.UpdateUserResponse{User: userToPB(u)}, nil
+	return &pb.UpdateUserResponse{User: pbconv.UserToPB(u)}, nil
 }
 
 func (s *adminService) CreateToken(ctx context.Context, req *pb.CreateTokenRequest) (*pb.CreateTokenResponse, error) {
@@ -133,7 +134,7 @@ func (s *adminService) CreateToken(ctx context.Context, req *pb.CreateTokenReque
 	if err != nil {
 		return nil, err
 	}
-	return &pb.CreateTokenResponse{Token: tokenToPB(tok), Secret: secret}, nil
+	return &pb.CreateTokenResponse{Token: pbconv.TokenToPB(tok), Secret: secret}, nil
 }
 
 func (s *adminService) ListTokens(ctx context.Context, req *pb.ListTokensRequest) (*pb.ListTokensResponse, error) {
@@ -147,7 +148,7 @@ func (s *adminService) ListTokens(ctx context.Context, req *pb.ListTokensRequest
 	}
 	resp := &pb.ListTokensResponse{}
 	for _, t := range toks {
-		resp.Tokens = append(resp.Tokens, tokenToPB(t))
+		resp.Tokens = append(resp.Tokens, pbconv.TokenToPB(t))
 	}
 	return resp, nil
 }
@@ -172,11 +173,11 @@ func (s *adminService) RevokeToken(ctx context.Context, req *pb.RevokeTokenReque
 	if err != nil {
 		return nil, err
 	}
-	return &pb.RevokeTokenResponse{Token: tokenToPB(t)}, nil
+	return &pb.RevokeTokenResponse{Token: pbconv.TokenToPB(t)}, nil
 }
 
 func (s *adminService) WhoAmI(ctx context.Context, req *pb.WhoAmIRequest) (*pb.WhoAmIResponse, error) {
-	return &pb.WhoAmIResponse{User: userToPB(callerFrom(ctx).User)}, nil
+	return &pb.WhoAmIResponse{User: pbconv.UserToPB(callerFrom(ctx).User)}, nil
 }
 
 // BootstrapAdmin makes the first admin of a new database and writes its

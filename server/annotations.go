@@ -9,6 +9,7 @@ import (
 
 	"github.com/scholia-nlp/scholia"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
+	"github.com/scholia-nlp/scholia/pbconv"
 )
 
 type annotationService struct {
@@ -30,7 +31,7 @@ func (s *annotationService) CreateAnnotation(ctx context.Context, req *pb.Create
 	if err := checkRequestID("request_id", req.GetRequestId()); err != nil {
 		return nil, err
 	}
-	a := AnnotationFromPB(req.GetAnnotation())
+	a := pbconv.AnnotationFromPB(req.GetAnnotation())
 	a.ID = 0
 	if err := prepare(ctx, &a); err != nil {
 		return nil, err
@@ -40,7 +41,7 @@ func (s *annotationService) CreateAnnotation(ctx context.Context, req *pb.Create
 	if err != nil {
 		return nil, err
 	}
-	return &pb.CreateAnnotationResponse{Annotation: AnnotationToPB(out[0])}, nil
+	return &pb.CreateAnnotationResponse{Annotation: pbconv.AnnotationToPB(out[0])}, nil
 }
 
 func (s *annotationService) BatchCreateAnnotations(ctx context.Context, req *pb.BatchCreateAnnotationsRequest) (*pb.BatchCreateAnnotationsResponse, error) {
@@ -57,7 +58,7 @@ func (s *annotationService) BatchCreateAnnotations(ctx context.Context, req *pb.
 	}
 	anns := make([]scholia.Annotation, n)
 	for i, pa := range req.GetAnnotations() {
-		anns[i] = AnnotationFromPB(pa)
+		anns[i] = pbconv.AnnotationFromPB(pa)
 		anns[i].ID = 0
 		if err := prepare(ctx, &anns[i]); err != nil {
 			return nil, err
@@ -73,7 +74,7 @@ func (s *annotationService) BatchCreateAnnotations(ctx context.Context, req *pb.
 	}
 	resp := &pb.BatchCreateAnnotationsResponse{Annotations: make([]*pb.Annotation, len(out))}
 	for i, a := range out {
-		resp.Annotations[i] = AnnotationToPB(a)
+		resp.Annotations[i] = pbconv.AnnotationToPB(a)
 	}
 	return resp, nil
 }
@@ -112,7 +113,7 @@ func (s *annotationService) GetAnnotation(ctx context.Context, req *pb.GetAnnota
 	if err != nil {
 		return nil, err
 	}
-	return &pb.GetAnnotationResponse{Annotation: AnnotationToPB(a)}, nil
+	return &pb.GetAnnotationResponse{Annotation: pbconv.AnnotationToPB(a)}, nil
 }
 
 // readableAnnotators narrows an annotator filter to the layers the caller may
@@ -149,7 +150,7 @@ func (s *annotationService) ListAnnotations(ctx context.Context, req *pb.ListAnn
 	if err := v.Err("bad filter"); err != nil {
 		return nil, err
 	}
-	f := scholia.AnnotationFilter{Project: req.GetProjectId(), Document: req.GetDocumentId(), Annotators: annotators, Kinds: kindsFromPB(req.GetKinds())}
+	f := scholia.AnnotationFilter{Project: req.GetProjectId(), Document: req.GetDocumentId(), Annotators: annotators, Kinds: pbconv.KindsFromPB(req.GetKinds())}
 	cur, err := s.tokens.decode("page_token", req.GetPageToken(), "annotations", digest(f))
 	if err != nil {
 		return nil, err
@@ -175,7 +176,7 @@ func (s *annotationService) ListAnnotations(ctx context.Context, req *pb.ListAnn
 	}
 	resp.Annotations = make([]*pb.Annotation, len(anns))
 	for i, a := range anns {
-		resp.Annotations[i] = AnnotationToPB(a)
+		resp.Annotations[i] = pbconv.AnnotationToPB(a)
 	}
 	return resp, nil
 }
@@ -228,7 +229,7 @@ func applyPath(path string, in, cur *scholia.Annotation) {
 }
 
 func (s *annotationService) UpdateAnnotation(ctx context.Context, req *pb.UpdateAnnotationRequest) (*pb.UpdateAnnotationResponse, error) {
-	in := AnnotationFromPB(req.GetAnnotation())
+	in := pbconv.AnnotationFromPB(req.GetAnnotation())
 	tag, err := parseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
@@ -259,7 +260,7 @@ func (s *annotationService) UpdateAnnotation(ctx context.Context, req *pb.Update
 	if err != nil {
 		return nil, err
 	}
-	return &pb.UpdateAnnotationResponse{Annotation: AnnotationToPB(out)}, nil
+	return &pb.UpdateAnnotationResponse{Annotation: pbconv.AnnotationToPB(out)}, nil
 }
 
 func (s *annotationService) DeleteAnnotation(ctx context.Context, req *pb.DeleteAnnotationRequest) (*pb.DeleteAnnotationResponse, error) {

@@ -39,7 +39,8 @@ type callerKey struct{}
 // caller is the authenticated user of a call.
 type caller struct {
 	scholia.User
-	tokenID int64
+	tokenID   int64
+	tokenHash []byte // to check again during long streams
 }
 
 func withCaller(ctx context.Context, c *caller) context.Context {
@@ -75,14 +76,15 @@ func (s *Server) authenticate(ctx context.Context) (*caller, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, t, err := s.store.Authenticate(ctx, HashToken(tok))
+	hash := HashToken(tok)
+	u, t, err := s.store.Authenticate(ctx, hash)
 	if err != nil {
 		if scholia.ErrorCode(err) == scholia.CodeUnauthenticated {
 			return nil, scholia.Errorf(scholia.CodeUnauthenticated, "BAD_TOKEN", "the token is not valid: unknown, revoked, or its user is disabled")
 		}
 		return nil, err
 	}
-	return &caller{User: u, tokenID: t.ID}, nil
+	return &caller{User: u, tokenID: t.ID, tokenHash: hash}, nil
 }
 
 // denied is the error for a role that may not do something.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/scholia-nlp/scholia"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
+	"github.com/scholia-nlp/scholia/pbconv"
 )
 
 type documentService struct {
@@ -41,12 +42,12 @@ func (s *documentService) CreateDocument(ctx context.Context, req *pb.CreateDocu
 		return nil, err
 	}
 	fp := fingerprint(req, func(r *pb.CreateDocumentRequest) { r.RequestId = "" })
-	out, err := s.store.CreateDocument(ctx, write(ctx, req.GetRequestId(), fp), documentFromPB(d))
+	out, err := s.store.CreateDocument(ctx, write(ctx, req.GetRequestId(), fp), pbconv.DocumentFromPB(d))
 	if err != nil {
 		return nil, err
 	}
 	out.Text = ""
-	return &pb.CreateDocumentResponse{Document: documentToPB(out)}, nil
+	return &pb.CreateDocumentResponse{Document: pbconv.DocumentToPB(out)}, nil
 }
 
 func checkMeta(v *scholia.Violations, d *pb.Document) {
@@ -64,7 +65,7 @@ func (s *documentService) GetDocument(ctx context.Context, req *pb.GetDocumentRe
 	if err != nil {
 		return nil, err
 	}
-	return &pb.GetDocumentResponse{Document: documentToPB(d)}, nil
+	return &pb.GetDocumentResponse{Document: pbconv.DocumentToPB(d)}, nil
 }
 
 func (s *documentService) ListDocuments(ctx context.Context, req *pb.ListDocumentsRequest) (*pb.ListDocumentsResponse, error) {
@@ -95,7 +96,7 @@ func (s *documentService) ListDocuments(ctx context.Context, req *pb.ListDocumen
 	}
 	for _, d := range ds {
 		d.Text = ""
-		resp.Documents = append(resp.Documents, documentToPB(d))
+		resp.Documents = append(resp.Documents, pbconv.DocumentToPB(d))
 	}
 	return resp, nil
 }
@@ -124,7 +125,7 @@ func (s *documentService) UpdateDocument(ctx context.Context, req *pb.UpdateDocu
 	if err != nil {
 		return nil, err
 	}
-	nd := documentFromPB(in)
+	nd := pbconv.DocumentFromPB(in)
 	out, err := s.store.UpdateDocument(ctx, write(ctx, "", ""), in.GetProjectId(), in.GetId(), tag, func(d *scholia.Document) error {
 		for _, p := range paths {
 			switch p {
@@ -146,7 +147,7 @@ func (s *documentService) UpdateDocument(ctx context.Context, req *pb.UpdateDocu
 		return nil, err
 	}
 	out.Text = ""
-	return &pb.UpdateDocumentResponse{Document: documentToPB(out)}, nil
+	return &pb.UpdateDocumentResponse{Document: pbconv.DocumentToPB(out)}, nil
 }
 
 func (s *documentService) DeleteDocument(ctx context.Context, req *pb.DeleteDocumentRequest) (*pb.DeleteDocumentResponse, error) {

@@ -31,6 +31,7 @@ import (
 type env struct {
 	t     *testing.T
 	store scholia.Store
+	srv   *server.Server
 	lis   *bufconn.Listener
 	admin *client.Client
 	logs  *strings.Builder
@@ -74,7 +75,7 @@ func newEnvWith(t *testing.T, wrap func(scholia.Store) scholia.Store, opts serve
 	lis := bufconn.Listen(1 << 20)
 	go g.Serve(lis)
 	t.Cleanup(g.Stop)
-	e := &env{t: t, store: st, lis: lis, logs: logs, logMu: lw}
+	e := &env{t: t, store: st, srv: srv, lis: lis, logs: logs, logMu: lw}
 	tok, err := os.ReadFile(tokenPath)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/scholia-nlp/scholia"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
+	"github.com/scholia-nlp/scholia/pbconv"
 )
 
 func (s *annotationService) GetLayer(ctx context.Context, req *pb.GetLayerRequest) (*pb.GetLayerResponse, error) {
@@ -20,7 +21,7 @@ func (s *annotationService) GetLayer(ctx context.Context, req *pb.GetLayerReques
 	if err != nil {
 		return nil, err
 	}
-	return &pb.GetLayerResponse{Layer: layerToPB(l)}, nil
+	return &pb.GetLayerResponse{Layer: pbconv.LayerToPB(l)}, nil
 }
 
 func (s *annotationService) ListLayers(ctx context.Context, req *pb.ListLayersRequest) (*pb.ListLayersResponse, error) {
@@ -51,7 +52,7 @@ func (s *annotationService) ListLayers(ctx context.Context, req *pb.ListLayersRe
 		resp.NextPageToken = s.tokens.encode(pageCursor{List: "layers", Filter: digest(f), After: last.Document, After2: last.Annotator})
 	}
 	for _, l := range ls {
-		resp.Layers = append(resp.Layers, layerToPB(l))
+		resp.Layers = append(resp.Layers, pbconv.LayerToPB(l))
 	}
 	return resp, nil
 }
@@ -77,5 +78,5 @@ func (s *annotationService) UpdateLayer(ctx context.Context, req *pb.UpdateLayer
 	if err != nil {
 		return nil, err
 	}
-	return &pb.UpdateLayerResponse{Layer: layerToPB(l)}, nil
+	return &pb.UpdateLayerResponse{Layer: pbconv.LayerToPB(l)}, nil
 }

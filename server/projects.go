@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/scholia-nlp/scholia"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
+	"github.com/scholia-nlp/scholia/pbconv"
 )
 
 type projectService struct {
@@ -62,7 +64,7 @@ func (s *projectService) CreateProject(ctx context.Context, req *pb.CreateProjec
 	if err := checkRequestID("request_id", req.GetRequestId()); err != nil {
 		return nil, err
 	}
-	schema := SchemaFromPB(p.GetSchema())
+	schema := pbconv.SchemaFromPB(p.GetSchema())
 	if schema == nil {
 		schema = scholia.NewsSchema()
 	} else if err := checkSchema("project.schema", schema); err != nil {
@@ -76,7 +78,7 @@ func (s *projectService) CreateProject(ctx context.Context, req *pb.CreateProjec
 	if err != nil {
 		return nil, err
 	}
-	return &pb.CreateProjectResponse{Project: projectToPB(out)}, nil
+	return &pb.CreateProjectResponse{Project: pbconv.ProjectToPB(out)}, nil
 }
 
 func (s *projectService) GetProject(ctx context.Context, req *pb.GetProjectRequest) (*pb.GetProjectResponse, error) {
@@ -84,7 +86,7 @@ func (s *projectService) GetProject(ctx context.Context, req *pb.GetProjectReque
 	if err != nil {
 		return nil, err
 	}
-	return &pb.GetProjectResponse{Project: projectToPB(p)}, nil
+	return &pb.GetProjectResponse{Project: pbconv.ProjectToPB(p)}, nil
 }
 
 func (s *projectService) ListProjects(ctx context.Context, req *pb.ListProjectsRequest) (*pb.ListProjectsResponse, error) {
@@ -107,7 +109,7 @@ func (s *projectService) ListProjects(ctx context.Context, req *pb.ListProjectsR
 	}
 	for _, p := range ps {
 		p.Schema = nil
-		resp.Projects = append(resp.Projects, projectToPB(p))
+		resp.Projects = append(resp.Projects, pbconv.ProjectToPB(p))
 	}
 	return resp, nil
 }
@@ -150,7 +152,7 @@ func (s *projectService) UpdateProject(ctx context.Context, req *pb.UpdateProjec
 	var schema *scholia.Schema
 	for _, p := range paths {
 		if p == "schema" {
-			if schema = SchemaFromPB(in.GetSchema()); schema == nil {
+			if schema = pbconv.SchemaFromPB(in.GetSchema()); schema == nil {
 				return nil, scholia.Invalid("bad schema", scholia.FieldViolation{Field: "project.schema", Description: "required when the mask names schema"})
 			}
 			if err := checkSchema("project.schema", schema); err != nil {
@@ -174,7 +176,7 @@ func (s *projectService) UpdateProject(ctx context.Context, req *pb.UpdateProjec
 	if err != nil {
 		return nil, err
 	}
-	return &pb.UpdateProjectResponse{Project: projectToPB(out)}, nil
+	return &pb.UpdateProjectResponse{Project: pbconv.ProjectToPB(out)}, nil
 }
 
 func (s *projectService) DeleteProject(ctx context.Context, req *pb.DeleteProjectRequest) (*pb.DeleteProjectResponse, error) {
@@ -192,5 +194,17 @@ func (s *projectService) DeleteProject(ctx context.Context, req *pb.DeleteProjec
 }
 
 func (s *projectService) GetBuiltinSchema(ctx context.Context, req *pb.GetBuiltinSchemaRequest) (*pb.GetBuiltinSchemaResponse, error) {
-	return &pb.GetBuiltinSchemaResponse{Schema: schemaToPB(scholia.NewsSchema())}, nil
+	return &pb.GetBuiltinSchemaResponse{Schema: pbconv.SchemaToPB(scholia.NewsSchema())}, nil
+}
+
+// parseEtag reads an etag sent back by a client; empty means unconditional.
+func parseEtag(field, s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, scholia.Invalid("bad etag", scholia.FieldViolation{Field: field, Description: "not an etag this server gave out; send the etag field as read"})
+	}
+	return n, nil
 }

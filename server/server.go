@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -59,6 +60,11 @@ type Server struct {
 	log    *slog.Logger
 	tokens *pageTokens
 	health *health.Server
+	// stopping is closed by Shutdown: long streams then end with
+	// UNAVAILABLE, which clients resume from, instead of holding the
+	// shutdown until its grace period runs out.
+	stopping  chan struct{}
+	closeOnce sync.Once
 }
 
 // New returns the services over store.
@@ -68,7 +74,7 @@ func New(ctx context.Context, store scholia.Store, opts Options) (*Server, error
 	if err != nil {
 		return nil, err
 	}
-	return &Server{store: store, opts: opts, log: opts.Logger, tokens: &pageTokens{key: secret}, health: health.NewServer()}, nil
+	return &Server{store: store, opts: opts, log: opts.Logger, tokens: &pageTokens{key: secret}, health: health.NewServer(), stopping: make(chan struct{})}, nil
 }
 
 // ServerOptions returns the grpc options scholia needs: its interceptors and
@@ -89,6 +95,7 @@ func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterDocumentServiceServer(g, &documentService{Server: s})
 	pb.RegisterAnnotationServiceServer(g, &annotationService{Server: s})
 	pb.RegisterAdminServiceServer(g, &adminService{Server: s})
+	pb.RegisterCorpusServiceServer(g, &corpusService{Server: s})
 	healthpb.RegisterHealthServer(g, s.health)
 	reflection.Register(g)
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
@@ -103,8 +110,30 @@ func (s *Server) NewGRPCServer(extra ...grpc.ServerOption) *grpc.Server {
 }
 
 // Shutdown marks the server as not serving, so that health checks fail while
-// in-flight calls finish.
-func (s *Server) Shutdown() { s.health.Shutdown() }
+// in-flight calls finish, and ends open streams with UNAVAILABLE so that
+// their clients resume elsewhere or after the restart. Call it before
+// grpc.Server.GracefulStop.
+func (s *Server) Shutdown() {
+	s.closeOnce.Do(func() {
+		s.health.Shutdown()
+		close(s.stopping)
+	})
+}
+
+// errStopping is what open streams end with when the server shuts down.
+func errStopping() error {
+	return scholia.Errorf(scholia.CodeUnavailable, "SHUTTING_DOWN", "the server is shutting down; resume from the last message received")
+}
+
+// stopped reports whether Shutdown was called.
+func (s *Server) stopped() bool {
+	select {
+	case <-s.stopping:
+		return true
+	default:
+		return false
+	}
+}
 
 // public methods need no token: health checks and reflection, so that load
 // balancers and grpcurl work without credentials.

@@ -96,7 +96,7 @@ func (s *Store) CreateAnnotations(ctx context.Context, w scholia.WriteMeta, anns
 			if err := t.insertVersion(a); err != nil {
 				return err
 			}
-			if err := t.insertRefs(a.ID, refTargets(a)); err != nil {
+			if err := t.insertRefs(a.ID, a.Kind, refTargets(a)); err != nil {
 				return err
 			}
 		}
@@ -136,11 +136,12 @@ func (t *wtx) insertVersion(a *scholia.Annotation) error {
 	return nil
 }
 
-// insertRefs records the references of an annotation version from t.rev.
-func (t *wtx) insertRefs(source int64, targets []int64) error {
+// insertRefs records the references of an annotation version (of kind
+// kind) from t.rev.
+func (t *wtx) insertRefs(source int64, kind scholia.Kind, targets []int64) error {
 	for _, target := range targets {
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO annotation_refs (source, target, created_rev) VALUES (?, ?, ?)`,
-			source, target, t.rev); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO annotation_refs (source, target, created_rev, kind) VALUES (?, ?, ?, ?)`,
+			source, target, t.rev, kind); err != nil {
 			return dbError("store an annotation's references", err)
 		}
 	}
@@ -256,6 +257,9 @@ func (s *Store) ListAnnotations(ctx context.Context, f scholia.AnnotationFilter,
 	if err := rows.Err(); err != nil {
 		return nil, 0, dbError("list annotations", err)
 	}
+	if err := s.checkRetained(ctx, rev); err != nil {
+		return nil, 0, err
+	}
 	return out, rev, nil
 }
 
@@ -339,7 +343,7 @@ func (s *Store) UpdateAnnotation(ctx context.Context, w scholia.WriteMeta, id, e
 			if err := t.closeRefs(id); err != nil {
 				return err
 			}
-			if err := t.insertRefs(id, newRefs); err != nil {
+			if err := t.insertRefs(id, a.Kind, newRefs); err != nil {
 				return err
 			}
 		}

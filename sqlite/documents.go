@@ -188,6 +188,9 @@ func (s *Store) ListDocuments(ctx context.Context, project, after string, limit 
 	if err := rows.Err(); err != nil {
 		return nil, dbError("list documents", err)
 	}
+	if err := s.checkRetained(ctx, rev); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -286,6 +289,13 @@ func (s *Store) DeleteDocument(ctx context.Context, w scholia.WriteMeta, project
 		if _, err := t.tx.ExecContext(ctx, `UPDATE documents SET deleted_rev = ? WHERE project = ? AND id = ? AND deleted_rev IS NULL`,
 			t.rev, project, id); err != nil {
 			return dbError("close the document's version", err)
+		}
+		// The statuses are forgotten from this revision on, so that a new
+		// document under the same id starts with layers in progress.
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO layer_history (project, document, annotator, rev, status, time)
+			SELECT project, document, annotator, ?, 0, ? FROM layers WHERE project = ? AND document = ?`,
+			t.rev, t.now, project, id); err != nil {
+			return dbError("forget the document's layer statuses", err)
 		}
 		if _, err := t.tx.ExecContext(ctx, `DELETE FROM layers WHERE project = ? AND document = ?`, project, id); err != nil {
 			return dbError("delete the document's layer statuses", err)

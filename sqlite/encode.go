@@ -142,24 +142,58 @@ func scanAnnotation(row interface{ Scan(...any) error }) (scholia.Annotation, er
 		&spans, &attrs, &body, &a.CreateRev, &ct, &ut, &a.UpdateUser); err != nil {
 		return a, err
 	}
+	err := decodeAnnotation(&a, spans, attrs, body, ct, ut)
+	return a, err
+}
+
+// scanAnnotationWith is scanAnnotation for rows with more columns after
+// annotationColumns, which it scans into extra.
+func scanAnnotationWith(row interface{ Scan(...any) error }, extra ...any) (scholia.Annotation, error) {
+	var a scholia.Annotation
+	var spans, attrs, body sql.NullString
+	var ct, ut int64
+	dest := append([]any{&a.ID, &a.Rev, &a.Project, &a.Document, &a.Annotator, &a.Kind, &a.Label,
+		&spans, &attrs, &body, &a.CreateRev, &ct, &ut, &a.UpdateUser}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return a, err
+	}
+	err := decodeAnnotation(&a, spans, attrs, body, ct, ut)
+	return a, err
+}
+
+// decodeAnnotation fills in an annotation from its stored times and JSON
+// columns.
+func decodeAnnotation(a *scholia.Annotation, spans, attrs, body sql.NullString, ct, ut int64) error {
 	a.CreateTime = nsTime(ct)
 	a.UpdateTime = nsTime(ut)
 	if spans.Valid {
-		var sj []spanJSON
-		if err := json.Unmarshal([]byte(spans.String), &sj); err != nil {
-			return a, err
+		var ok bool
+		if a.Spans, ok = fastSpans(spans.String); !ok {
+			var sj []spanJSON
+			if err := json.Unmarshal([]byte(spans.String), &sj); err != nil {
+				return err
+			}
+			a.Spans = decodeSpans(sj)
 		}
-		a.Spans = decodeSpans(sj)
 	}
 	if attrs.Valid {
-		if err := json.Unmarshal([]byte(attrs.String), &a.Attributes); err != nil {
-			return a, err
+		var ok bool
+		if a.Attributes, ok = fastAttrs(attrs.String); !ok {
+			if err := json.Unmarshal([]byte(attrs.String), &a.Attributes); err != nil {
+				return err
+			}
+		}
+	}
+	if a.Kind == scholia.KindEvent && body.Valid {
+		if args, ok := fastArgs(body.String); ok {
+			a.Arguments = args
+			return nil
 		}
 	}
 	var b bodyJSON
 	if body.Valid {
 		if err := json.Unmarshal([]byte(body.String), &b); err != nil {
-			return a, err
+			return err
 		}
 	}
 	switch a.Kind {
@@ -185,7 +219,7 @@ func scanAnnotation(row interface{ Scan(...any) error }) (scholia.Annotation, er
 	case scholia.KindCluster:
 		a.Cluster = &scholia.ClusterFields{Members: b.Members, Title: b.Title}
 	}
-	return a, nil
+	return nil
 }
 
 // normalize gives an annotation the canonical form it reads back in: empty

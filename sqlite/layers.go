@@ -14,7 +14,8 @@ import (
 // computed from the current annotations (the partial index
 // annotations_layer); its status is a row in layers, absent while the layer
 // is in progress and was never set. Clusters, which belong to no document,
-// are in no layer.
+// are in no layer. Every status change is also appended to layer_history,
+// which answers "the status as of revision R" (see corpus.go).
 
 // layerOf reads a layer's status row and current annotation count.
 func layerOf(ctx context.Context, q querier, project, document, annotator string) (scholia.Layer, error) {
@@ -89,6 +90,10 @@ func (s *Store) SetLayerStatus(ctx context.Context, w scholia.WriteMeta, project
 			ON CONFLICT (project, document, annotator) DO UPDATE SET status = excluded.status, rev = excluded.rev, time = excluded.time`,
 			project, document, annotator, status, t.rev, t.now); err != nil {
 			return dbError("store the layer's status", err)
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO layer_history (project, document, annotator, rev, status, time) VALUES (?, ?, ?, ?, ?, ?)`,
+			project, document, annotator, t.rev, status, t.now); err != nil {
+			return dbError("record the layer's status", err)
 		}
 		out, err = layerOf(ctx, t.tx, project, document, annotator)
 		return err

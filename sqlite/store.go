@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -42,6 +43,12 @@ type Store struct {
 	texts   *textCache
 	schemas *schemaCache
 	users   sync.Map // names of users known to exist (users are never deleted)
+
+	// changed is closed and replaced after every committed write of this
+	// Store, to wake WaitRevision; mu guards it.
+	mu      sync.Mutex
+	changed chan struct{}
+	poll    time.Duration // how often WaitRevision looks for other processes' commits
 }
 
 // Open opens the store in the SQLite file at path, creating the file if it
@@ -63,7 +70,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{path: abs, w: w, texts: newTextCache(512, 64<<20), schemas: newSchemaCache(256)}
+	s := &Store{path: abs, w: w, texts: newTextCache(512, 64<<20), schemas: newSchemaCache(256),
+		changed: make(chan struct{}), poll: pollInterval}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err

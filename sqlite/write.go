@@ -54,6 +54,7 @@ func (s *Store) write(ctx context.Context, w scholia.WriteMeta, op string, fn fu
 	for _, f := range t.onCommit {
 		f()
 	}
+	s.notify()
 	return nil
 }
 

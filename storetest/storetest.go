@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) scholia.Store) {
 		{"Revisions", revisionTests},
 		{"Concurrency", concurrencyTests},
 		{"Layers", layerTests},
+		{"Corpus", corpusTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

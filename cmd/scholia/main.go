@@ -114,6 +114,8 @@ Client commands reach the server named by --server or SCHOLIA_SERVER
 		a.relationCommand(),
 		a.clusterCommand(),
 		a.annCommand(),
+		a.streamCommand(),
+		a.watchCommand(),
 	)
 	return root
 }

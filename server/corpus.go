@@ -1,0 +1,248 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/scholia-nlp/scholia"
+	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
+	"github.com/scholia-nlp/scholia/pbconv"
+)
+
+// corpusChunk is how many documents StreamCorpus reads at a time: each
+// chunk is a few short queries, so no read transaction stays open while the
+// client consumes the stream, and memory does not grow with the corpus.
+const corpusChunk = 64
+
+type corpusService struct {
+	pb.UnimplementedCorpusServiceServer
+	*Server
+}
+
+// streamAnnotators narrows a list of layers to those the caller may read:
+// an annotator asking for all layers gets their own.
+func streamAnnotators(ctx context.Context, asked []string) ([]string, error) {
+	c := callerFrom(ctx)
+	if len(asked) == 0 {
+		if c.Role == scholia.RoleAnnotator {
+			return []string{c.Name}, nil
+		}
+		return nil, nil
+	}
+	for _, a := range asked {
+		if !c.canReadLayer(a) {
+			return nil, denied("annotators read only their own layers, not %s's", a)
+		}
+	}
+	out := slices.Clone(asked)
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// recheck makes a long stream notice a token revoked or a user disabled
+// while it runs.
+func (s *Server) recheck(ctx context.Context) error {
+	c := callerFrom(ctx)
+	if c.tokenHash == nil {
+		return nil
+	}
+	_, _, err := s.store.Authenticate(ctx, c.tokenHash)
+	if err != nil && scholia.ErrorCode(err) == scholia.CodeUnauthenticated {
+		return scholia.Errorf(scholia.CodeUnauthenticated, "TOKEN_REVOKED", "the token was revoked or its user disabled while the stream was open")
+	}
+	return err
+}
+
+func (s *corpusService) StreamCorpus(req *pb.StreamCorpusRequest, stream pb.CorpusService_StreamCorpusServer) error {
+	ctx := stream.Context()
+	annotators, err := streamAnnotators(ctx, req.GetAnnotators())
+	if err != nil {
+		return err
+	}
+	var v scholia.Violations
+	for i, k := range req.GetKinds() {
+		if !scholia.Kind(k).Valid() {
+			v.Add(fmt.Sprintf("kinds[%d]", i), "not an annotation kind")
+		}
+	}
+	from, to := pbconv.FromTS(req.GetPublishTimeStart()), pbconv.FromTS(req.GetPublishTimeEnd())
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		v.Add("publish_time_end", "must be after publish_time_start")
+	}
+	if req.GetAsOfRevision() < 0 {
+		v.Add("as_of_revision", "must not be negative")
+	}
+	if req.GetChangedSinceRevision() < 0 {
+		v.Add("changed_since_revision", "must not be negative")
+	}
+	if err := v.Err("bad stream request"); err != nil {
+		return err
+	}
+	f := scholia.CorpusFilter{
+		Project: req.GetProjectId(), Annotators: annotators, Documents: req.GetDocumentIds(),
+		From: from, To: to, Kinds: pbconv.KindsFromPB(req.GetKinds()), Labels: req.GetLabels(),
+		DoneOnly: req.GetDoneOnly(), WithText: !req.GetExcludeText(), ChangedSince: req.GetChangedSinceRevision(),
+	}
+	filter := digest(f, req.GetSkipEmpty(), req.GetAsOfRevision())
+	cur, err := s.tokens.decode("resume_token", req.GetResumeToken(), "corpus", filter)
+	if err != nil {
+		return err
+	}
+	if cur.AsOf == 0 {
+		if _, err := s.store.GetProject(ctx, f.Project); err != nil {
+			return err
+		}
+		newest, err := s.store.Revision(ctx)
+		if err != nil {
+			return err
+		}
+		cur.AsOf = newest
+		if r := req.GetAsOfRevision(); r > 0 {
+			if r > newest {
+				return scholia.Invalid("bad revision", scholia.FieldViolation{Field: "as_of_revision",
+					Description: fmt.Sprintf("revision %d has not happened yet; the newest is %d", r, newest)})
+			}
+			cur.AsOf = r
+		}
+	}
+	if err := s.checkRetained(ctx, cur.AsOf); err != nil {
+		return err
+	}
+	after := cur.After
+	for {
+		docs, err := s.store.ReadCorpus(ctx, f, after, corpusChunk, cur.AsOf)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			if s.stopped() {
+				return errStopping()
+			}
+			after = d.Document.ID
+			if req.GetSkipEmpty() && len(d.Annotations) == 0 {
+				continue
+			}
+			msg := pbconv.CorpusDocumentToPB(d, cur.AsOf)
+			msg.ResumeToken = s.tokens.encode(pageCursor{List: "corpus", Filter: filter, After: after, AsOf: cur.AsOf})
+			// Send blocks while the client is not reading: flow control
+			// keeps the server from buffering the corpus.
+			if err := stream.Send(msg); err != nil {
+				return err
+			}
+		}
+		if len(docs) < corpusChunk {
+			return nil
+		}
+		if err := s.recheck(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// checkRetained refuses a snapshot older than what retention has kept.
+func (s *corpusService) checkRetained(ctx context.Context, rev int64) error {
+	oldest, err := s.store.OldestRevision(ctx)
+	if err != nil {
+		return err
+	}
+	if rev < oldest {
+		return scholia.Errorf(scholia.CodeFailedPrecondition, "REVISION_EXPIRED",
+			"revision %d is older than the oldest revision still kept (%d): start a new stream", rev, oldest)
+	}
+	return nil
+}
+
+// changesPerRead bounds how many revisions one read of the change feed
+// takes, so that catching up on a long history is a series of short reads.
+const changesPerRead = 256
+
+func (s *corpusService) WatchChanges(req *pb.WatchChangesRequest, stream pb.CorpusService_WatchChangesServer) error {
+	ctx := stream.Context()
+	annotators, err := streamAnnotators(ctx, req.GetAnnotators())
+	if err != nil {
+		return err
+	}
+	since := req.GetSinceRevision()
+	var v scholia.Violations
+	if since < 0 {
+		v.Add("since_revision", "must not be negative")
+	}
+	hb := time.Duration(req.GetHeartbeatSeconds()) * time.Second
+	switch {
+	case req.GetHeartbeatSeconds() == 0:
+		hb = 10 * time.Second
+	case req.GetHeartbeatSeconds() < 0 || req.GetHeartbeatSeconds() > 3600:
+		v.Add("heartbeat_seconds", "between 1 and 3600")
+	}
+	if err := v.Err("bad watch request"); err != nil {
+		return err
+	}
+	if _, err := s.store.GetProject(ctx, req.GetProjectId()); err != nil {
+		return err
+	}
+	if since > 0 {
+		if err := s.checkRetained(ctx, since); err != nil {
+			return err
+		}
+	}
+	lastSent := time.Now()
+	for {
+		// Everything up to newest is committed when newest is read, so a
+		// read of the changes that comes back empty means the project had
+		// none up to newest.
+		newest, err := s.store.Revision(ctx)
+		if err != nil {
+			return err
+		}
+		changes, err := s.store.Changes(ctx, req.GetProjectId(), annotators, since, changesPerRead)
+		if err != nil {
+			return err
+		}
+		for i, ch := range changes {
+			// A message's revision is one everything up to which has been
+			// sent: the change's own only after the last change of it.
+			upTo := ch.Rev - 1
+			if i == len(changes)-1 || changes[i+1].Rev != ch.Rev {
+				upTo = ch.Rev
+			}
+			if err := stream.Send(&pb.WatchChangesResponse{Change: pbconv.ChangeToPB(ch), Revision: upTo}); err != nil {
+				return err
+			}
+			lastSent = time.Now()
+		}
+		if len(changes) > 0 {
+			since = changes[len(changes)-1].Rev
+			continue
+		}
+		since = max(since, newest)
+		wait := hb - time.Since(lastSent)
+		if wait <= 0 {
+			if err := s.recheck(ctx); err != nil {
+				return err
+			}
+			if err := stream.Send(&pb.WatchChangesResponse{Revision: since, Heartbeat: true}); err != nil {
+				return err
+			}
+			lastSent = time.Now()
+			continue
+		}
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		go func() {
+			select {
+			case <-s.stopping:
+				cancel()
+			case <-wctx.Done():
+			}
+		}()
+		_, _ = s.store.WaitRevision(wctx, since)
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if s.stopped() {
+			return errStopping()
+		}
+	}
+}

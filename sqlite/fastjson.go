@@ -1,0 +1,216 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/scholia-nlp/scholia"
+)
+
+// Fast paths for decoding the JSON columns that every streamed annotation
+// has: spans, attributes and event arguments. They read exactly what
+// encoding/json writes for them (no white space, strings without escapes
+// mostly) straight from the column's string, without reflection and
+// without copying it; anything else makes them report false, and the
+// caller falls back to encoding/json, so they never decide what a column
+// means on their own.
+
+// jsonReader reads JSON tokens from a string.
+type jsonReader struct {
+	s string
+	i int
+}
+
+func (r *jsonReader) peek() byte {
+	if r.i < len(r.s) {
+		return r.s[r.i]
+	}
+	return 0
+}
+
+func (r *jsonReader) eat(c byte) bool {
+	if r.i < len(r.s) && r.s[r.i] == c {
+		r.i++
+		return true
+	}
+	return false
+}
+
+// str reads a string. A string with escapes is decoded by encoding/json.
+func (r *jsonReader) str() (string, bool) {
+	if !r.eat('"') {
+		return "", false
+	}
+	start := r.i
+	escaped := false
+	for r.i < len(r.s) {
+		switch c := r.s[r.i]; {
+		case c == '"':
+			lit := r.s[start:r.i]
+			r.i++
+			if !escaped && utf8.ValidString(lit) {
+				return lit, true
+			}
+			var out string
+			if err := json.Unmarshal([]byte(r.s[start-1:r.i]), &out); err != nil {
+				return "", false
+			}
+			return out, true
+		case c == '\\':
+			escaped = true
+			r.i += 2
+		case c < 0x20:
+			return "", false
+		default:
+			r.i++
+		}
+	}
+	return "", false
+}
+
+// int reads an integer.
+func (r *jsonReader) int() (int64, bool) {
+	neg := r.eat('-')
+	start := r.i
+	var n int64
+	for r.i < len(r.s) && r.s[r.i] >= '0' && r.s[r.i] <= '9' {
+		if r.i-start >= 18 {
+			return 0, false // might overflow: leave it to encoding/json
+		}
+		n = n*10 + int64(r.s[r.i]-'0')
+		r.i++
+	}
+	if r.i == start {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// object reads an object, calling field for each key with the reader at
+// its value.
+func (r *jsonReader) object(field func(key string) bool) bool {
+	if !r.eat('{') {
+		return false
+	}
+	if r.eat('}') {
+		return true
+	}
+	for {
+		k, ok := r.str()
+		if !ok || !r.eat(':') || !field(k) {
+			return false
+		}
+		if r.eat('}') {
+			return true
+		}
+		if !r.eat(',') {
+			return false
+		}
+	}
+}
+
+// array reads an array, calling elem with the reader at each element.
+func (r *jsonReader) array(elem func() bool) bool {
+	if !r.eat('[') {
+		return false
+	}
+	if r.eat(']') {
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		if r.eat(']') {
+			return true
+		}
+		if !r.eat(',') {
+			return false
+		}
+	}
+}
+
+func (r *jsonReader) done() bool { return r.i == len(r.s) }
+
+// fastSpans decodes a spans column, [{"s":0,"e":5,"t":"Obama"}, ...].
+func fastSpans(s string) ([]scholia.Span, bool) {
+	r := jsonReader{s: s}
+	out := make([]scholia.Span, 0, 1+strings.Count(s, "},{"))
+	ok := r.array(func() bool {
+		var sp scholia.Span
+		ok := r.object(func(k string) bool {
+			var ok bool
+			switch k {
+			case "s":
+				sp.Start, ok = r.int()
+			case "e":
+				sp.End, ok = r.int()
+			case "t":
+				sp.Text, ok = r.str()
+			}
+			return ok
+		})
+		out = append(out, sp)
+		return ok
+	})
+	if !ok || !r.done() {
+		return nil, false
+	}
+	if len(out) == 0 {
+		return nil, true
+	}
+	return out, true
+}
+
+// fastAttrs decodes an attributes column, {"k":"v", ...}.
+func fastAttrs(s string) (map[string]string, bool) {
+	r := jsonReader{s: s}
+	out := make(map[string]string, 1+strings.Count(s, `","`))
+	ok := r.object(func(k string) bool {
+		v, ok := r.str()
+		out[k] = v
+		return ok
+	})
+	if !ok || !r.done() {
+		return nil, false
+	}
+	return out, true
+}
+
+// fastArgs decodes the body of an event, {"args":[{"r":"Entity","a":7}, ...]}.
+func fastArgs(s string) ([]scholia.Argument, bool) {
+	r := jsonReader{s: s}
+	var out []scholia.Argument
+	ok := r.object(func(k string) bool {
+		if k != "args" {
+			return false
+		}
+		out = make([]scholia.Argument, 0, 1+strings.Count(s, "},{"))
+		return r.array(func() bool {
+			var a scholia.Argument
+			ok := r.object(func(k string) bool {
+				var ok bool
+				switch k {
+				case "r":
+					a.Role, ok = r.str()
+				case "a":
+					a.AnnotationID, ok = r.int()
+				}
+				return ok
+			})
+			out = append(out, a)
+			return ok
+		})
+	})
+	if !ok || !r.done() {
+		return nil, false
+	}
+	if len(out) == 0 {
+		return nil, true
+	}
+	return out, true
+}
