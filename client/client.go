@@ -31,6 +31,7 @@ type Client struct {
 	Annotations pb.AnnotationServiceClient
 	Admin       pb.AdminServiceClient
 	Corpus      pb.CorpusServiceClient
+	Evaluation  pb.EvaluationServiceClient
 
 	conn *grpc.ClientConn
 }
@@ -124,6 +125,7 @@ func New(conn *grpc.ClientConn) *Client {
 		Annotations: pb.NewAnnotationServiceClient(conn),
 		Admin:       pb.NewAdminServiceClient(conn),
 		Corpus:      pb.NewCorpusServiceClient(conn),
+		Evaluation:  pb.NewEvaluationServiceClient(conn),
 		conn:        conn,
 	}
 }

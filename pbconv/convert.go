@@ -139,9 +139,12 @@ func DocumentToPB(d scholia.Document) *pb.Document {
 
 // DocumentFromPB converts an API document to the domain type.
 func DocumentFromPB(d *pb.Document) scholia.Document {
+	rev, _ := strconv.ParseInt(d.GetEtag(), 10, 64)
 	return scholia.Document{
 		Project: d.GetProjectId(), ID: d.GetId(), Title: d.GetTitle(), Source: d.GetSource(), URL: d.GetUrl(),
 		PublishTime: FromTS(d.GetPublishTime()), Language: d.GetLanguage(), Text: d.GetText(),
+		Length: d.GetLength(), SHA256: d.GetSha256(), Rev: rev,
+		CreateTime: FromTS(d.GetCreateTime()), UpdateTime: FromTS(d.GetUpdateTime()),
 	}
 }
 
@@ -328,8 +331,6 @@ func LayerFromPB(l *pb.Layer) scholia.Layer {
 // file) back to a corpus document.
 func CorpusDocumentFromPB(m *pb.StreamCorpusResponse) scholia.CorpusDocument {
 	d := scholia.CorpusDocument{Document: DocumentFromPB(m.GetDocument())}
-	d.Document.Length = m.GetDocument().GetLength()
-	d.Document.SHA256 = m.GetDocument().GetSha256()
 	for _, a := range m.GetAnnotations() {
 		d.Annotations = append(d.Annotations, AnnotationFromPB(a))
 	}

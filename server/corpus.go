@@ -91,58 +91,86 @@ func (s *corpusService) StreamCorpus(req *pb.StreamCorpusRequest, stream pb.Corp
 		return err
 	}
 	if cur.AsOf == 0 {
-		if _, err := s.store.GetProject(ctx, f.Project); err != nil {
+		if cur.AsOf, err = s.snapshot(ctx, f.Project, req.GetAsOfRevision()); err != nil {
 			return err
 		}
-		newest, err := s.store.Revision(ctx)
-		if err != nil {
-			return err
-		}
-		cur.AsOf = newest
-		if r := req.GetAsOfRevision(); r > 0 {
-			if r > newest {
-				return scholia.Invalid("bad revision", scholia.FieldViolation{Field: "as_of_revision",
-					Description: fmt.Sprintf("revision %d has not happened yet; the newest is %d", r, newest)})
-			}
-			cur.AsOf = r
-		}
-	}
-	if err := s.checkRetained(ctx, cur.AsOf); err != nil {
+	} else if err := s.checkRetained(ctx, cur.AsOf); err != nil {
 		return err
 	}
-	after := cur.After
-	for {
-		docs, err := s.store.ReadCorpus(ctx, f, after, corpusChunk, cur.AsOf)
-		if err != nil {
-			return err
-		}
+	return s.eachCorpusChunk(ctx, f, cur.After, cur.AsOf, func(docs []scholia.CorpusDocument) error {
 		for _, d := range docs {
 			if s.stopped() {
 				return errStopping()
 			}
-			after = d.Document.ID
 			if req.GetSkipEmpty() && len(d.Annotations) == 0 {
 				continue
 			}
 			msg := pbconv.CorpusDocumentToPB(d, cur.AsOf)
-			msg.ResumeToken = s.tokens.encode(pageCursor{List: "corpus", Filter: filter, After: after, AsOf: cur.AsOf})
+			msg.ResumeToken = s.tokens.encode(pageCursor{List: "corpus", Filter: filter, After: d.Document.ID, AsOf: cur.AsOf})
 			// Send blocks while the client is not reading: flow control
 			// keeps the server from buffering the corpus.
 			if err := stream.Send(msg); err != nil {
 				return err
 			}
 		}
+		return nil
+	})
+}
+
+// eachCorpusChunk reads the documents f selects as of revision rev, after
+// the document id `after`, corpusChunk documents at a time (each chunk a
+// few short queries, so no read transaction stays open between them and
+// memory does not grow with the corpus), and calls fn with each chunk until
+// fn fails or the corpus ends. Between chunks it checks that the caller's
+// token is still valid. StreamCorpus and the EvaluationService read the
+// corpus through it.
+func (s *Server) eachCorpusChunk(ctx context.Context, f scholia.CorpusFilter, after string, rev int64, fn func([]scholia.CorpusDocument) error) error {
+	for {
+		docs, err := s.store.ReadCorpus(ctx, f, after, corpusChunk, rev)
+		if err != nil {
+			return err
+		}
+		if err := fn(docs); err != nil {
+			return err
+		}
 		if len(docs) < corpusChunk {
 			return nil
 		}
+		after = docs[len(docs)-1].Document.ID
 		if err := s.recheck(ctx); err != nil {
 			return err
 		}
 	}
 }
 
+// snapshot fixes the revision a read of project shows when it starts (a
+// stream, or an evaluation): the revision asked for, or the newest for 0. A
+// revision not yet committed is INVALID_ARGUMENT; one older than retention
+// keeps is FAILED_PRECONDITION.
+func (s *Server) snapshot(ctx context.Context, project string, asked int64) (int64, error) {
+	if _, err := s.store.GetProject(ctx, project); err != nil {
+		return 0, err
+	}
+	newest, err := s.store.Revision(ctx)
+	if err != nil {
+		return 0, err
+	}
+	rev := newest
+	if asked > 0 {
+		if asked > newest {
+			return 0, scholia.Invalid("bad revision", scholia.FieldViolation{Field: "as_of_revision",
+				Description: fmt.Sprintf("revision %d has not happened yet; the newest is %d", asked, newest)})
+		}
+		rev = asked
+	}
+	if err := s.checkRetained(ctx, rev); err != nil {
+		return 0, err
+	}
+	return rev, nil
+}
+
 // checkRetained refuses a snapshot older than what retention has kept.
-func (s *corpusService) checkRetained(ctx context.Context, rev int64) error {
+func (s *Server) checkRetained(ctx context.Context, rev int64) error {
 	oldest, err := s.store.OldestRevision(ctx)
 	if err != nil {
 		return err

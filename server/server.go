@@ -96,6 +96,7 @@ func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterAnnotationServiceServer(g, &annotationService{Server: s})
 	pb.RegisterAdminServiceServer(g, &adminService{Server: s})
 	pb.RegisterCorpusServiceServer(g, &corpusService{Server: s})
+	pb.RegisterEvaluationServiceServer(g, &evaluationService{Server: s})
 	healthpb.RegisterHealthServer(g, s.health)
 	reflection.Register(g)
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -264,7 +265,7 @@ func annotationsCond(f scholia.CorpusFilter, docs, layers string, args *[]any) s
 
 func annotationsQuery(f scholia.CorpusFilter, docs, layers string, rev int64) corpusQuery {
 	args := []any{sql.Named("rev", rev)}
-	q := `SELECT ` + qualified("a", annotationColumns) + ` FROM annotations a INDEXED BY annotations_document WHERE ` +
+	q := `SELECT ` + qualified("a", corpusColumns) + ` FROM annotations a INDEXED BY annotations_document WHERE ` +
 		annotationsCond(f, docs, layers, &args)
 	if len(f.Kinds) > 0 {
 		q += ` AND a.kind IN ` + in("kind", f.Kinds, &args)
@@ -283,16 +284,40 @@ func countsQuery(f scholia.CorpusFilter, docs, layers string, rev int64) corpusQ
 	return corpusQuery{q, args}
 }
 
-func clustersQuery(f scholia.CorpusFilter, members string, rev int64) corpusQuery {
-	args := []any{sql.Named("members", members), sql.Named("rev", rev)}
-	q := `SELECT ` + qualified("a", annotationColumns) + ` FROM annotations a
-		WHERE a.id IN (SELECT r.source FROM annotation_refs r WHERE r.kind = 5
-			AND r.target IN (SELECT value FROM json_each(:members)) AND ` + asOfCond("r") + `)
+// clusterRangeFactor decides how clustersQuery finds the references to a
+// chunk's annotations (ids, sorted): when the ids are dense (their range is
+// at most this many times their number, as when documents were annotated
+// one after the other), one range scan of the cluster references over
+// their range reads fewer index entries than a look-up per id. The range
+// may hold references to annotations that are not the chunk's; readChunk
+// attaches a cluster only to documents that hold one of its members, so
+// those cost a little reading and change nothing. 0 always looks up.
+var clusterRangeFactor int64 = 4
+
+func clustersQuery(f scholia.CorpusFilter, ids []int64, rev int64) corpusQuery {
+	args := []any{sql.Named("rev", rev)}
+	var targets string
+	if lo, hi := ids[0], ids[len(ids)-1]; hi-lo < clusterRangeFactor*int64(len(ids)) {
+		targets = `r.target BETWEEN :lo AND :hi`
+		args = append(args, sql.Named("lo", lo), sql.Named("hi", hi))
+	} else {
+		targets = `r.target IN (SELECT value FROM json_each(:members))`
+		args = append(args, sql.Named("members", jsonList(ids)))
+	}
+	q := `SELECT ` + qualified("a", corpusColumns) + ` FROM annotations a
+		WHERE a.id IN (SELECT r.source FROM annotation_refs r WHERE r.kind = 5 AND ` + targets + ` AND ` + asOfCond("r") + `)
 		AND a.kind = 5 AND ` + asOfCond("a")
 	if len(f.Annotators) > 0 {
 		q += ` AND a.annotator IN ` + in("ann", f.Annotators, &args)
 	}
 	return corpusQuery{q + ` ORDER BY a.id`, args}
+}
+
+// member is an annotation that clusters may hold, with the index of its
+// document in a chunk.
+type member struct {
+	id  int64
+	doc int
 }
 
 // layerAt is a layer's status row as of a revision.
@@ -424,25 +449,43 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 	}
 
 	// 3. The annotations, counted per layer when nothing narrows them.
+	// A document's annotations are gathered in a scratch slice and copied
+	// into one of their exact size when the next document starts.
 	counts := make([]map[string]int64, len(out))
 	countHere := len(f.Kinds) == 0 && len(f.Labels) == 0
-	memberDoc := map[int64]int{}
+	var members []member // of clusters, if any
 	aq := annotationsQuery(f, docs, layers, rev)
 	if rows, err = q.QueryContext(ctx, aq.sql, aq.args...); err != nil {
 		return nil, err
 	}
+	var scratch []scholia.Annotation
 	cur := -1
+	flush := func() {
+		if cur >= 0 && len(scratch) > 0 {
+			out[cur].Annotations = slices.Clone(scratch)
+			clear(scratch) // let go of what the copies now hold
+			scratch = scratch[:0]
+		}
+	}
+	sc := newAnnotationScanner(f.Project)
 	for rows.Next() {
-		a, err := scanAnnotation(rows)
-		if err != nil {
+		scratch = append(scratch, scholia.Annotation{})
+		a := &scratch[len(scratch)-1]
+		if err := sc.scan(rows, a); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		if cur < 0 || out[cur].Document.ID != a.Document {
+			last := a
+			if len(scratch) > 1 {
+				scratch = scratch[:len(scratch)-1]
+				flush()
+				scratch = append(scratch, *last)
+			}
 			cur = index[a.Document]
+			a = &scratch[len(scratch)-1]
 		}
-		d := &out[cur]
-		d.Annotations = append(d.Annotations, a)
+		a.Document = out[cur].Document.ID // one copy of the id per document
 		if countHere {
 			if counts[cur] == nil {
 				counts[cur] = map[string]int64{}
@@ -450,36 +493,37 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 			counts[cur][a.Annotator]++
 		}
 		if isMemberKind(a.Kind) {
-			memberDoc[a.ID] = cur
+			members = append(members, member{a.ID, cur})
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	flush()
 
 	// 4. The clusters that hold any of those annotations, each whole.
-	if len(memberDoc) > 0 && (len(f.Kinds) == 0 || slices.Contains(f.Kinds, scholia.KindCluster)) {
-		members := make([]int64, 0, len(memberDoc))
-		for id := range memberDoc {
-			members = append(members, id)
+	if len(members) > 0 && (len(f.Kinds) == 0 || slices.Contains(f.Kinds, scholia.KindCluster)) {
+		slices.SortFunc(members, func(x, y member) int { return cmp.Compare(x.id, y.id) })
+		ids := make([]int64, len(members))
+		for k, m := range members {
+			ids[k] = m.id
 		}
-		slices.Sort(members)
-		cq := clustersQuery(f, jsonList(members), rev)
+		cq := clustersQuery(f, ids, rev)
 		if rows, err = q.QueryContext(ctx, cq.sql, cq.args...); err != nil {
 			return nil, err
 		}
 		var attached []int
 		for rows.Next() {
-			c, err := scanAnnotation(rows)
-			if err != nil {
+			var c scholia.Annotation
+			if err := sc.scan(rows, &c); err != nil {
 				rows.Close()
 				return nil, err
 			}
 			attached = attached[:0]
 			for _, m := range c.Cluster.Members {
-				if i, ok := memberDoc[m]; ok && !slices.Contains(attached, i) {
-					attached = append(attached, i)
+				if k, ok := slices.BinarySearch(ids, m); ok && !slices.Contains(attached, members[k].doc) {
+					attached = append(attached, members[k].doc)
 				}
 			}
 			slices.Sort(attached)

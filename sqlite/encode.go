@@ -137,11 +137,12 @@ const annotationColumns = `id, created_rev, project, document, annotator, kind, 
 func scanAnnotation(row interface{ Scan(...any) error }) (scholia.Annotation, error) {
 	var a scholia.Annotation
 	var spans, attrs, body sql.NullString
-	var ct, ut int64
-	if err := row.Scan(&a.ID, &a.Rev, &a.Project, &a.Document, &a.Annotator, &a.Kind, &a.Label,
+	var kind, ct, ut int64 // kind as int64: database/sql converts other integer types by reflection
+	if err := row.Scan(&a.ID, &a.Rev, &a.Project, &a.Document, &a.Annotator, &kind, &a.Label,
 		&spans, &attrs, &body, &a.CreateRev, &ct, &ut, &a.UpdateUser); err != nil {
 		return a, err
 	}
+	a.Kind = scholia.Kind(kind)
 	err := decodeAnnotation(&a, spans, attrs, body, ct, ut)
 	return a, err
 }
@@ -151,14 +152,58 @@ func scanAnnotation(row interface{ Scan(...any) error }) (scholia.Annotation, er
 func scanAnnotationWith(row interface{ Scan(...any) error }, extra ...any) (scholia.Annotation, error) {
 	var a scholia.Annotation
 	var spans, attrs, body sql.NullString
-	var ct, ut int64
-	dest := append([]any{&a.ID, &a.Rev, &a.Project, &a.Document, &a.Annotator, &a.Kind, &a.Label,
+	var kind, ct, ut int64
+	dest := append([]any{&a.ID, &a.Rev, &a.Project, &a.Document, &a.Annotator, &kind, &a.Label,
 		&spans, &attrs, &body, &a.CreateRev, &ct, &ut, &a.UpdateUser}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return a, err
 	}
+	a.Kind = scholia.Kind(kind)
 	err := decodeAnnotation(&a, spans, attrs, body, ct, ut)
 	return a, err
+}
+
+// corpusColumns are annotationColumns without the project, which a corpus
+// read knows: the columns that scanCorpusAnnotation reads.
+const corpusColumns = `id, created_rev, document, annotator, kind, label, spans, attrs, body, create_rev, create_time, update_time, update_user`
+
+// annotationScanner reads annotation versions of one project selected
+// with corpusColumns, scanning every row into the same variables so that a
+// row costs no allocations beyond its values.
+type annotationScanner struct {
+	project                          string
+	id, rev, kind, createRev, ct, ut int64
+	spans, attrs, body               any // no conversion: the driver's string or nil
+	dest                             []any
+}
+
+func newAnnotationScanner(project string) *annotationScanner {
+	s := &annotationScanner{project: project}
+	s.dest = []any{&s.id, &s.rev, nil, nil, &s.kind, nil, &s.spans, &s.attrs, &s.body, &s.createRev, &s.ct, &s.ut, nil}
+	return s
+}
+
+// scan reads the current row into a.
+func (s *annotationScanner) scan(rows *sql.Rows, a *scholia.Annotation) error {
+	s.dest[2], s.dest[3], s.dest[5], s.dest[12] = &a.Document, &a.Annotator, &a.Label, &a.UpdateUser
+	err := rows.Scan(s.dest...)
+	s.dest[2], s.dest[3], s.dest[5], s.dest[12] = nil, nil, nil, nil
+	if err != nil {
+		return err
+	}
+	a.ID, a.Rev, a.Project, a.Kind, a.CreateRev = s.id, s.rev, s.project, scholia.Kind(s.kind), s.createRev
+	return decodeAnnotation(a, columnString(s.spans), columnString(s.attrs), columnString(s.body), s.ct, s.ut)
+}
+
+// columnString turns a column value read as any into a NullString.
+func columnString(v any) sql.NullString {
+	switch x := v.(type) {
+	case string:
+		return sql.NullString{String: x, Valid: true}
+	case []byte:
+		return sql.NullString{String: string(x), Valid: true}
+	}
+	return sql.NullString{}
 }
 
 // decodeAnnotation fills in an annotation from its stored times and JSON

@@ -49,6 +49,12 @@ type Store struct {
 	mu      sync.Mutex
 	changed chan struct{}
 	poll    time.Duration // how often WaitRevision looks for other processes' commits
+
+	// The group committer (group.go).
+	writes        chan *writeReq
+	closing       chan struct{}
+	closeOnce     sync.Once
+	committerDone chan struct{}
 }
 
 // Open opens the store in the SQLite file at path, creating the file if it
@@ -92,6 +98,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.startCommitter()
 	return s, nil
 }
 
@@ -100,6 +107,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close releases the store's connections.
 func (s *Store) Close() error {
+	s.stopCommitter()
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())

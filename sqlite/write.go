@@ -27,37 +27,6 @@ type wtx struct {
 	onCommit []func()
 }
 
-// write runs fn in a BEGIN IMMEDIATE transaction on the writer connection
-// and commits if fn took a revision.
-func (s *Store) write(ctx context.Context, w scholia.WriteMeta, op string, fn func(t *wtx) error) (err error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return dbError("begin a write", err)
-	}
-	t := &wtx{tx: tx, ctx: ctx, s: s, meta: w, op: op, now: time.Now().UnixNano()}
-	committed := false
-	defer func() {
-		if !committed {
-			tx.Rollback()
-		}
-	}()
-	if err := fn(t); err != nil {
-		return dbError(op, err)
-	}
-	if t.rev == 0 {
-		return nil
-	}
-	if err := tx.Commit(); err != nil {
-		return dbError("commit: "+op, err)
-	}
-	committed = true
-	for _, f := range t.onCommit {
-		f()
-	}
-	s.notify()
-	return nil
-}
-
 // newRev records the write in the revisions table and sets t.rev. result, when not empty, is what a create produced; it makes the create
 // replayable under its request id.
 func (t *wtx) newRev(result string) error {

@@ -116,6 +116,7 @@ Client commands reach the server named by --server or SCHOLIA_SERVER
 		a.annCommand(),
 		a.streamCommand(),
 		a.watchCommand(),
+		a.evalCommand(),
 	)
 	return root
 }

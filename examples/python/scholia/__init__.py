@@ -1,0 +1,1 @@
+"""Generated code of the scholia API (see examples/python/generate.sh)."""
