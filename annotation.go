@@ -84,6 +84,9 @@ type Annotation struct {
 	CreateTime time.Time
 	UpdateTime time.Time
 	UpdateUser string
+	// DerivedFrom lists the annotations this one was copied from (curation
+	// into gold, accepted suggestions), by id; nil for most.
+	DerivedFrom []int64
 }
 
 // Ref is a reference from one annotation to another, with the field that

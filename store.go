@@ -105,6 +105,10 @@ type Store interface {
 
 	// CorpusReader streams snapshots and the change feed.
 	CorpusReader
+	Importer // bulk loads of documents with their annotations (importer.go)
+	Workflow // memberships, assignments, provenance and history (workflow.go)
+	// Backupper copies the store while it serves.
+	Backupper
 }
 
 // AnnotationFilter selects annotations of one project.

@@ -125,8 +125,11 @@ type Match struct {
 // dashes matching '-', and composed accented letters matching their
 // decomposed forms (Unicode canonical equivalence), so that a quote typed at a terminal finds the text an
 // article really has; such matches have Exact false.
+//
+// A quote that is not valid UTF-8 occurs nowhere: its bytes could only match
+// inside the text's characters.
 func (t *Text) FindQuote(quote string) []Match {
-	if quote == "" {
+	if quote == "" || !utf8.ValidString(quote) {
 		return nil
 	}
 	var out []Match

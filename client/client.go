@@ -32,6 +32,7 @@ type Client struct {
 	Admin       pb.AdminServiceClient
 	Corpus      pb.CorpusServiceClient
 	Evaluation  pb.EvaluationServiceClient
+	Workflow    pb.WorkflowServiceClient
 
 	conn *grpc.ClientConn
 }
@@ -126,6 +127,7 @@ func New(conn *grpc.ClientConn) *Client {
 		Admin:       pb.NewAdminServiceClient(conn),
 		Corpus:      pb.NewCorpusServiceClient(conn),
 		Evaluation:  pb.NewEvaluationServiceClient(conn),
+		Workflow:    pb.NewWorkflowServiceClient(conn),
 		conn:        conn,
 	}
 }

@@ -4,6 +4,7 @@
 package pbconv
 
 import (
+	"math"
 	"strconv"
 	"time"
 
@@ -53,9 +54,38 @@ func KindsToPB(ks []scholia.Kind) []pb.AnnotationKind {
 func KindsFromPB(ks []pb.AnnotationKind) []scholia.Kind {
 	out := make([]scholia.Kind, len(ks))
 	for i, k := range ks {
-		out[i] = scholia.Kind(k)
+		out[i] = KindFromPB(k)
 	}
 	return out
+}
+
+// KindFromPB converts an API kind. The domain's kinds are int8 and the
+// API's enums int32: a number out of int8's range becomes an invalid kind
+// (-1), where a plain conversion would wrap it round to a valid one (257
+// to a mention).
+func KindFromPB(k pb.AnnotationKind) scholia.Kind {
+	if k < 0 || k > math.MaxInt8 {
+		return -1
+	}
+	return scholia.Kind(k)
+}
+
+// RoleFromPB converts an API role; out of int8's range it is invalid (-1),
+// never another role.
+func RoleFromPB(r pb.Role) scholia.Role {
+	if r < 0 || r > math.MaxInt8 {
+		return -1
+	}
+	return scholia.Role(r)
+}
+
+// LayerStatusFromPB converts an API layer status; out of int8's range it
+// is invalid (-1), never another status.
+func LayerStatusFromPB(s pb.LayerStatus) scholia.LayerStatus {
+	if s < 0 || s > math.MaxInt8 {
+		return -1
+	}
+	return scholia.LayerStatus(s)
 }
 
 // SchemaToPB converts a schema to its API message.
@@ -195,6 +225,7 @@ func AnnotationToPB(a scholia.Annotation) *pb.Annotation {
 		Id: a.ID, ProjectId: a.Project, DocumentId: a.Document, Annotator: a.Annotator,
 		Attributes: a.Attributes, Etag: Etag(a.Rev), CreateRevision: a.CreateRev, UpdateRevision: a.Rev,
 		CreateTime: TS(a.CreateTime), UpdateTime: TS(a.UpdateTime), UpdateUser: a.UpdateUser,
+		DerivedFrom: a.DerivedFrom,
 	}
 	switch a.Kind {
 	case scholia.KindMention:
@@ -324,7 +355,7 @@ func ChangeToPB(ch scholia.Change) *pb.Change {
 func LayerFromPB(l *pb.Layer) scholia.Layer {
 	rev, _ := strconv.ParseInt(l.GetEtag(), 10, 64)
 	return scholia.Layer{Project: l.GetProjectId(), Document: l.GetDocumentId(), Annotator: l.GetAnnotator(),
-		Status: scholia.LayerStatus(l.GetStatus()), AnnotationCount: l.GetAnnotationCount(), Rev: rev, UpdateTime: FromTS(l.GetUpdateTime())}
+		Status: LayerStatusFromPB(l.GetStatus()), AnnotationCount: l.GetAnnotationCount(), Rev: rev, UpdateTime: FromTS(l.GetUpdateTime())}
 }
 
 // CorpusDocumentFromPB converts a StreamCorpus message (as read from a JSONL

@@ -27,7 +27,7 @@ func (s *adminService) CreateUser(ctx context.Context, req *pb.CreateUserRequest
 	} else if u.GetName() == scholia.GoldAnnotator {
 		v.Add("user.name", "%q names the curated layer and cannot be a user", scholia.GoldAnnotator)
 	}
-	if !scholia.Role(u.GetRole()).Valid() {
+	if !pbconv.RoleFromPB(u.GetRole()).Valid() {
 		v.Add("user.role", "one of ROLE_ADMIN, ROLE_CURATOR, ROLE_ANNOTATOR, ROLE_READER")
 	}
 	if len(req.GetTokenDescription()) > maxMetaBytes {
@@ -36,7 +36,7 @@ func (s *adminService) CreateUser(ctx context.Context, req *pb.CreateUserRequest
 	if err := v.Err("the user is not valid"); err != nil {
 		return nil, err
 	}
-	out, err := s.store.CreateUser(ctx, scholia.User{Name: u.GetName(), Role: scholia.Role(u.GetRole())})
+	out, err := s.store.CreateUser(ctx, scholia.User{Name: u.GetName(), Role: pbconv.RoleFromPB(u.GetRole())})
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (s *adminService) UpdateUser(ctx context.Context, req *pb.UpdateUserRequest
 		return nil, err
 	}
 	var role *scholia.Role
-	if r := scholia.Role(req.GetRole()); r != scholia.RoleUnspecified {
+	if r := pbconv.RoleFromPB(req.GetRole()); r != scholia.RoleUnspecified {
 		if !r.Valid() {
 			return nil, scholia.Invalid("bad role", scholia.FieldViolation{Field: "role", Description: "not a role"})
 		}

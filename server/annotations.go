@@ -18,13 +18,23 @@ type annotationService struct {
 }
 
 // prepare fills the annotator of a new annotation and checks that the caller
-// may write its layer.
-func prepare(ctx context.Context, a *scholia.Annotation) error {
+// may write its layer, and is a member of its project (members remembers
+// the projects checked already, for batches).
+func (s *Server) prepare(ctx context.Context, a *scholia.Annotation, members map[string]bool) error {
 	c := callerFrom(ctx)
 	if a.Annotator == "" {
 		a.Annotator = c.Name
 	}
-	return c.checkWriteLayer(a.Annotator)
+	if err := c.checkWriteLayer(a.Annotator); err != nil {
+		return err
+	}
+	if !members[a.Project] {
+		if err := s.checkMember(ctx, a.Project); err != nil {
+			return err
+		}
+		members[a.Project] = true
+	}
+	return nil
 }
 
 func (s *annotationService) CreateAnnotation(ctx context.Context, req *pb.CreateAnnotationRequest) (*pb.CreateAnnotationResponse, error) {
@@ -33,7 +43,7 @@ func (s *annotationService) CreateAnnotation(ctx context.Context, req *pb.Create
 	}
 	a := pbconv.AnnotationFromPB(req.GetAnnotation())
 	a.ID = 0
-	if err := prepare(ctx, &a); err != nil {
+	if err := s.prepare(ctx, &a, map[string]bool{}); err != nil {
 		return nil, err
 	}
 	fp := fingerprint(req, func(r *pb.CreateAnnotationRequest) { r.RequestId = "" })
@@ -57,10 +67,11 @@ func (s *annotationService) BatchCreateAnnotations(ctx context.Context, req *pb.
 			Message: fmt.Sprintf("%d annotations in one batch; at most %d are allowed", n, s.opts.MaxBatch)}
 	}
 	anns := make([]scholia.Annotation, n)
+	members := map[string]bool{}
 	for i, pa := range req.GetAnnotations() {
 		anns[i] = pbconv.AnnotationFromPB(pa)
 		anns[i].ID = 0
-		if err := prepare(ctx, &anns[i]); err != nil {
+		if err := s.prepare(ctx, &anns[i], members); err != nil {
 			return nil, err
 		}
 	}
@@ -102,10 +113,7 @@ func (s *annotationService) readable(ctx context.Context, id int64) (scholia.Ann
 	if err != nil {
 		return a, err
 	}
-	if c := callerFrom(ctx); !c.canReadLayer(a.Annotator) {
-		return a, denied("annotation %d is in %s's layer; annotators read only their own layers", id, a.Annotator)
-	}
-	return a, nil
+	return a, s.checkReadLayer(ctx, a.Project, a.Document, a.Annotator)
 }
 
 func (s *annotationService) GetAnnotation(ctx context.Context, req *pb.GetAnnotationRequest) (*pb.GetAnnotationResponse, error) {
@@ -117,8 +125,9 @@ func (s *annotationService) GetAnnotation(ctx context.Context, req *pb.GetAnnota
 }
 
 // readableAnnotators narrows an annotator filter to the layers the caller may
-// read: an annotator asking for all layers gets their own.
-func readableAnnotators(ctx context.Context, annotator string) ([]string, error) {
+// read (see checkReadLayer): an annotator asking for all layers gets their
+// own.
+func (s *Server) readableAnnotators(ctx context.Context, project, document, annotator string) ([]string, error) {
 	c := callerFrom(ctx)
 	if annotator == "" {
 		if c.Role == scholia.RoleAnnotator {
@@ -126,8 +135,8 @@ func readableAnnotators(ctx context.Context, annotator string) ([]string, error)
 		}
 		return nil, nil
 	}
-	if !c.canReadLayer(annotator) {
-		return nil, denied("annotators read only their own layers, not %s's", annotator)
+	if err := s.checkReadLayer(ctx, project, document, annotator); err != nil {
+		return nil, err
 	}
 	return []string{annotator}, nil
 }
@@ -137,7 +146,7 @@ func (s *annotationService) ListAnnotations(ctx context.Context, req *pb.ListAnn
 	if err != nil {
 		return nil, err
 	}
-	annotators, err := readableAnnotators(ctx, req.GetAnnotator())
+	annotators, err := s.readableAnnotators(ctx, req.GetProjectId(), req.GetDocumentId(), req.GetAnnotator())
 	if err != nil {
 		return nil, err
 	}
@@ -234,26 +243,32 @@ func (s *annotationService) UpdateAnnotation(ctx context.Context, req *pb.Update
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.readable(ctx, in.ID)
-	if err != nil {
-		return nil, err
+	c := callerFrom(ctx)
+	if c.Role == scholia.RoleReader {
+		return nil, denied("user %s is a reader and may not write annotations", c.Name)
 	}
-	if err := callerFrom(ctx).checkWriteLayer(cur.Annotator); err != nil {
-		return nil, err
-	}
-	allowed := append([]string{"attributes"}, updatable[cur.Kind]...)
-	paths, err := maskPaths("update_mask", req.GetUpdateMask(), allowed...)
-	if err != nil {
-		return nil, err
-	}
-	needsBody := slices.ContainsFunc(paths, func(p string) bool { return p != "attributes" })
-	if needsBody && in.Kind != cur.Kind {
-		return nil, scholia.Invalid("wrong body", scholia.FieldViolation{Field: "annotation.body",
-			Description: fmt.Sprintf("annotation %d is a %s; send the new values in annotation.%s", cur.ID, cur.Kind, cur.Kind)})
-	}
-	out, err := s.store.UpdateAnnotation(ctx, write(ctx, "", ""), in.ID, tag, func(a *scholia.Annotation) error {
+	// The checks that need the current version run inside the write
+	// transaction, on the version the update replaces: one read less, and
+	// no window between the check and the write.
+	out, err := s.store.UpdateAnnotation(ctx, write(ctx, "", ""), in.ID, tag, func(cur *scholia.Annotation) error {
+		if err := s.checkReadLayer(ctx, cur.Project, cur.Document, cur.Annotator); err != nil {
+			return err
+		}
+		if err := c.checkWriteLayer(cur.Annotator); err != nil {
+			return err
+		}
+		allowed := append([]string{"attributes"}, updatable[cur.Kind]...)
+		paths, err := maskPaths("update_mask", req.GetUpdateMask(), allowed...)
+		if err != nil {
+			return err
+		}
+		needsBody := slices.ContainsFunc(paths, func(p string) bool { return p != "attributes" })
+		if needsBody && in.Kind != cur.Kind {
+			return scholia.Invalid("wrong body", scholia.FieldViolation{Field: "annotation.body",
+				Description: fmt.Sprintf("annotation %d is a %s; send the new values in annotation.%s", cur.ID, cur.Kind, cur.Kind)})
+		}
 		for _, p := range paths {
-			applyPath(p, &in, a)
+			applyPath(p, &in, cur)
 		}
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"strings"
 
 	"google.golang.org/grpc/metadata"
@@ -92,11 +93,94 @@ func denied(format string, args ...any) error {
 	return scholia.Errorf(scholia.CodePermissionDenied, "PERMISSION_DENIED", format, args...)
 }
 
-// canReadLayer reports whether the caller may read an annotator's layer.
-// Annotators read only their own layers (blind annotation); every other role
-// reads all layers.
+// canReadLayer reports whether the caller may read an annotator's layer
+// without knowing the project: annotators their own layers, every other
+// role all layers. Reads that name a project use checkReadLayer, which also
+// applies membership and blind annotation.
 func (c *caller) canReadLayer(annotator string) bool {
 	return c.Role != scholia.RoleAnnotator || annotator == c.Name
+}
+
+// projectRequest is a request about one project.
+type projectRequest interface{ GetProjectId() string }
+
+// checkMembership refuses a request of an annotator about a project they
+// are not a member of. The interceptors run it on every request with a
+// project_id; handlers of requests that name the project elsewhere (an
+// annotation's id, a nested message) call checkMember themselves.
+func (s *Server) checkMembership(ctx context.Context, req any) error {
+	if r, ok := req.(projectRequest); ok {
+		return s.checkMember(ctx, r.GetProjectId())
+	}
+	return nil
+}
+
+// checkMember refuses an annotator who is not a member of project. A
+// project that does not exist stays CodeNotFound.
+func (s *Server) checkMember(ctx context.Context, project string) error {
+	c := callerFrom(ctx)
+	if c.Role != scholia.RoleAnnotator || project == "" {
+		return nil
+	}
+	_, err := s.store.GetMember(ctx, project, c.Name)
+	var e *scholia.Error
+	if errors.As(err, &e) && e.Reason == "MEMBER_NOT_FOUND" {
+		return denied("user %s is not a member of project %q: annotators see only the projects they belong to (a curator adds members, or assigns documents)", c.Name, project)
+	}
+	return err
+}
+
+// checkReadLayer refuses a read of annotator's layer of a document
+// (document "" for the layer across the whole project) that the caller may
+// not do. Admins, curators and readers read every layer. An annotator
+// reads, in the projects they belong to, their own layers and the layers of
+// the project's models (suggestions); under blind annotation (the default)
+// another annotator's layer of a document, and gold, only once their own
+// layer of that document is done; with blind annotation off, every layer.
+func (s *Server) checkReadLayer(ctx context.Context, project, document, annotator string) error {
+	c := callerFrom(ctx)
+	if c.Role != scholia.RoleAnnotator {
+		return nil
+	}
+	if err := s.checkMember(ctx, project); err != nil {
+		return err
+	}
+	if annotator == c.Name {
+		return nil
+	}
+	set, err := s.store.GetWorkflowSettings(ctx, project)
+	if err != nil {
+		return err
+	}
+	if !set.BlindAnnotation {
+		return nil
+	}
+	if annotator != scholia.GoldAnnotator {
+		if m, err := s.store.GetMember(ctx, project, annotator); err == nil && m.Role == scholia.MemberModel {
+			return nil
+		}
+	}
+	if document == "" {
+		return denied("blind annotation: annotators read only their own layers, not %s's, across a project; name a document whose layer you have marked done", annotator)
+	}
+	l, err := s.store.GetLayer(ctx, project, document, c.Name)
+	if err != nil {
+		return err
+	}
+	if l.Status != scholia.LayerDone {
+		return denied("blind annotation: annotators read only their own layers, not %s's, until their own layer of %s/%s is done", annotator, project, document)
+	}
+	return nil
+}
+
+// checkReadLayers is checkReadLayer for several layers.
+func (s *Server) checkReadLayers(ctx context.Context, project, document string, annotators []string) error {
+	for _, a := range annotators {
+		if err := s.checkReadLayer(ctx, project, document, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkWriteLayer refuses writes to a layer that is not the caller's:

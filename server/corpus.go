@@ -23,7 +23,7 @@ type corpusService struct {
 
 // streamAnnotators narrows a list of layers to those the caller may read:
 // an annotator asking for all layers gets their own.
-func streamAnnotators(ctx context.Context, asked []string) ([]string, error) {
+func (s *Server) streamAnnotators(ctx context.Context, project string, asked []string) ([]string, error) {
 	c := callerFrom(ctx)
 	if len(asked) == 0 {
 		if c.Role == scholia.RoleAnnotator {
@@ -31,10 +31,8 @@ func streamAnnotators(ctx context.Context, asked []string) ([]string, error) {
 		}
 		return nil, nil
 	}
-	for _, a := range asked {
-		if !c.canReadLayer(a) {
-			return nil, denied("annotators read only their own layers, not %s's", a)
-		}
+	if err := s.checkReadLayers(ctx, project, "", asked); err != nil {
+		return nil, err
 	}
 	out := slices.Clone(asked)
 	slices.Sort(out)
@@ -57,7 +55,7 @@ func (s *Server) recheck(ctx context.Context) error {
 
 func (s *corpusService) StreamCorpus(req *pb.StreamCorpusRequest, stream pb.CorpusService_StreamCorpusServer) error {
 	ctx := stream.Context()
-	annotators, err := streamAnnotators(ctx, req.GetAnnotators())
+	annotators, err := s.streamAnnotators(ctx, req.GetProjectId(), req.GetAnnotators())
 	if err != nil {
 		return err
 	}
@@ -125,22 +123,42 @@ func (s *corpusService) StreamCorpus(req *pb.StreamCorpusRequest, stream pb.Corp
 // token is still valid. StreamCorpus and the EvaluationService read the
 // corpus through it.
 func (s *Server) eachCorpusChunk(ctx context.Context, f scholia.CorpusFilter, after string, rev int64, fn func([]scholia.CorpusDocument) error) error {
-	for {
-		docs, err := s.store.ReadCorpus(ctx, f, after, corpusChunk, rev)
-		if err != nil {
-			return err
+	// The next chunk is read while fn sends the current one, so reading and
+	// sending run on two cores; at most two chunks are in memory at once.
+	type chunk struct {
+		docs []scholia.CorpusDocument
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan chunk)
+	go func() {
+		defer close(chunks)
+		for {
+			docs, err := s.store.ReadCorpus(ctx, f, after, corpusChunk, rev)
+			if err == nil && len(docs) == corpusChunk {
+				err = s.recheck(ctx)
+			}
+			select {
+			case chunks <- chunk{docs, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(docs) < corpusChunk {
+				return
+			}
+			after = docs[len(docs)-1].Document.ID
 		}
-		if err := fn(docs); err != nil {
-			return err
+	}()
+	for c := range chunks {
+		if c.err != nil {
+			return c.err
 		}
-		if len(docs) < corpusChunk {
-			return nil
-		}
-		after = docs[len(docs)-1].Document.ID
-		if err := s.recheck(ctx); err != nil {
+		if err := fn(c.docs); err != nil {
 			return err
 		}
 	}
+	return ctx.Err()
 }
 
 // snapshot fixes the revision a read of project shows when it starts (a
@@ -188,7 +206,7 @@ const changesPerRead = 256
 
 func (s *corpusService) WatchChanges(req *pb.WatchChangesRequest, stream pb.CorpusService_WatchChangesServer) error {
 	ctx := stream.Context()
-	annotators, err := streamAnnotators(ctx, req.GetAnnotators())
+	annotators, err := s.streamAnnotators(ctx, req.GetProjectId(), req.GetAnnotators())
 	if err != nil {
 		return err
 	}

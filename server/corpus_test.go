@@ -24,6 +24,7 @@ func corpusFixture(t *testing.T, e *env, n int) (alice, bob *client.Client) {
 	e.project("p", "", "")
 	alice = e.user("alice", pb.Role_ROLE_ANNOTATOR)
 	bob = e.user("bob", pb.Role_ROLE_ANNOTATOR)
+	e.member("p", "alice", "bob")
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("d%03d", i)
 		e.doc("p", id, rolesText)

@@ -22,19 +22,11 @@ func (s *documentService) CreateDocument(ctx context.Context, req *pb.CreateDocu
 		return nil, err
 	}
 	d := req.GetDocument()
-	if len(d.GetText()) > s.opts.MaxDocumentBytes {
-		return nil, &scholia.Error{Code: scholia.CodeResourceExhausted, Reason: "DOCUMENT_TOO_LARGE",
-			Message:    fmt.Sprintf("the document text is %d bytes; this server accepts at most %d (serve --max-document-bytes)", len(d.GetText()), s.opts.MaxDocumentBytes),
-			Violations: []scholia.FieldViolation{{Field: "document.text", Description: "too large"}}}
+	if err := s.checkSize(d); err != nil {
+		return nil, err
 	}
 	var v scholia.Violations
-	if err := scholia.ValidateID("document id", d.GetId(), true); err != nil {
-		v.Add("document.id", "%s", err)
-	}
-	if d.GetText() == "" {
-		v.Add("document.text", "a document needs a text")
-	}
-	checkMeta(&v, d)
+	checkNew(&v, d)
 	if err := checkRequestID("request_id", req.GetRequestId()); err != nil {
 		return nil, err
 	}
@@ -48,6 +40,27 @@ func (s *documentService) CreateDocument(ctx context.Context, req *pb.CreateDocu
 	}
 	out.Text = ""
 	return &pb.CreateDocumentResponse{Document: pbconv.DocumentToPB(out)}, nil
+}
+
+// checkSize refuses a document text larger than the server accepts.
+func (s *Server) checkSize(d *pb.Document) error {
+	if len(d.GetText()) > s.opts.MaxDocumentBytes {
+		return &scholia.Error{Code: scholia.CodeResourceExhausted, Reason: "DOCUMENT_TOO_LARGE",
+			Message:    fmt.Sprintf("the document text is %d bytes; this server accepts at most %d (serve --max-document-bytes)", len(d.GetText()), s.opts.MaxDocumentBytes),
+			Violations: []scholia.FieldViolation{{Field: "document.text", Description: "too large"}}}
+	}
+	return nil
+}
+
+// checkNew checks the fields of a new document.
+func checkNew(v *scholia.Violations, d *pb.Document) {
+	if err := scholia.ValidateID("document id", d.GetId(), true); err != nil {
+		v.Add("document.id", "%s", err)
+	}
+	if d.GetText() == "" {
+		v.Add("document.text", "a document needs a text")
+	}
+	checkMeta(v, d)
 }
 
 func checkMeta(v *scholia.Violations, d *pb.Document) {

@@ -123,10 +123,13 @@ func (s *Server) readCorpus(ctx context.Context, r *evalRequest) ([]scholia.Corp
 
 // checkEvalRoles lets readers, curators and admins evaluate any layers, and
 // annotators only their own (they may not read anyone else's).
-func checkEvalRoles(ctx context.Context, field string, layers []string) error {
+func (s *Server) checkEvalRoles(ctx context.Context, project, field string, layers []string) error {
 	c := callerFrom(ctx)
 	for _, l := range layers {
-		if !c.canReadLayer(l) {
+		if err := s.checkReadLayer(ctx, project, "", l); err != nil {
+			if scholia.ErrorCode(err) != scholia.CodePermissionDenied {
+				return err
+			}
 			return denied("user %s is an annotator and may evaluate only their own layer, not %s's (%s); ask a curator or a reader", c.Name, l, field)
 		}
 	}
@@ -189,10 +192,10 @@ func (s *evaluationService) ScoreAnnotator(ctx context.Context, req *pb.ScoreAnn
 	if err := v.Err("bad score request"); err != nil {
 		return nil, err
 	}
-	if err := checkEvalRoles(ctx, "reference", []string{ref}); err != nil {
+	if err := s.checkEvalRoles(ctx, r.project, "reference", []string{ref}); err != nil {
 		return nil, err
 	}
-	if err := checkEvalRoles(ctx, "candidate", []string{cand}); err != nil {
+	if err := s.checkEvalRoles(ctx, r.project, "candidate", []string{cand}); err != nil {
 		return nil, err
 	}
 	if err := s.checkAnnotators(ctx, "reference", []string{ref}); err != nil {

@@ -42,6 +42,7 @@ func evalEnv(t *testing.T, e *env) (map[string]pb.EvaluationServiceClient, int64
 	for name, role := range map[string]pb.Role{"alice": pb.Role_ROLE_ANNOTATOR, "bob": pb.Role_ROLE_ANNOTATOR, "carol": pb.Role_ROLE_CURATOR, "rita": pb.Role_ROLE_READER} {
 		clients[name] = pb.NewEvaluationServiceClient(e.user(name, role).Conn())
 	}
+	e.member("news", "alice", "bob")
 	layer := func(annotator string, anns ...*pb.Annotation) {
 		for _, a := range anns {
 			a.Annotator = annotator

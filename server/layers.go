@@ -14,8 +14,8 @@ func (s *annotationService) GetLayer(ctx context.Context, req *pb.GetLayerReques
 	if annotator == "" {
 		annotator = c.Name
 	}
-	if !c.canReadLayer(annotator) {
-		return nil, denied("annotators read only their own layers, not %s's", annotator)
+	if err := s.checkReadLayer(ctx, req.GetProjectId(), req.GetDocumentId(), annotator); err != nil {
+		return nil, err
 	}
 	l, err := s.store.GetLayer(ctx, req.GetProjectId(), req.GetDocumentId(), annotator)
 	if err != nil {
@@ -29,7 +29,7 @@ func (s *annotationService) ListLayers(ctx context.Context, req *pb.ListLayersRe
 	if err != nil {
 		return nil, err
 	}
-	annotators, err := readableAnnotators(ctx, req.GetAnnotator())
+	annotators, err := s.readableAnnotators(ctx, req.GetProjectId(), req.GetDocumentId(), req.GetAnnotator())
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +64,9 @@ func (s *annotationService) UpdateLayer(ctx context.Context, req *pb.UpdateLayer
 		annotator = callerFrom(ctx).Name
 	}
 	if err := callerFrom(ctx).checkWriteLayer(annotator); err != nil {
+		return nil, err
+	}
+	if err := s.checkMember(ctx, in.GetProjectId()); err != nil {
 		return nil, err
 	}
 	st := scholia.LayerStatus(in.GetStatus())

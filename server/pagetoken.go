@@ -47,7 +47,9 @@ func (p *pageTokens) decode(field, token, list, filter string) (pageCursor, erro
 	bad := func(why string) error {
 		return scholia.Invalid("bad page token", scholia.FieldViolation{Field: field, Description: why})
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	// Strict: one token has one spelling, so that no altered token is
+	// ever accepted, not even one that decodes to the same bytes.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || len(raw) <= macLen {
 		return c, bad("not a page token of this server")
 	}

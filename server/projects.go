@@ -98,7 +98,12 @@ func (s *projectService) ListProjects(ctx context.Context, req *pb.ListProjectsR
 	if err != nil {
 		return nil, err
 	}
-	ps, err := s.store.ListProjects(ctx, cur.After, n+1)
+	var ps []scholia.Project
+	if c := callerFrom(ctx); c.Role == scholia.RoleAnnotator {
+		ps, err = s.store.ListMemberProjects(ctx, c.Name, cur.After, n+1) // annotators see their projects only
+	} else {
+		ps, err = s.store.ListProjects(ctx, cur.After, n+1)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ func TestRoles(t *testing.T) {
 		"ann2":  e.user("ann2", pb.Role_ROLE_ANNOTATOR),
 		"rdr":   e.user("rdr", pb.Role_ROLE_READER),
 	}
+	e.member("p", "ann1", "ann2") // annotators see only the projects they belong to
 	// One mention in ann2's layer for the read checks.
 	got, err := users["ann2"].Annotations.CreateAnnotation(ctx, &pb.CreateAnnotationRequest{Annotation: mention("p", "d", "", 0, 6, "Lavrov", "PER")})
 	if err != nil {

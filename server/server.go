@@ -35,6 +35,14 @@ type Options struct {
 	// MaxBatch is the most annotations one BatchCreateAnnotations takes
 	// (default 10000).
 	MaxBatch int
+	// MaxMessageBytes is the largest request message accepted; larger ones
+	// are refused with RESOURCE_EXHAUSTED before they are decoded. The
+	// default is MaxDocumentBytes plus 1 MiB, and at least 4 MiB.
+	MaxMessageBytes int
+	// BackupDir is where AdminService.Backup makes its temporary copy
+	// (default: the system's temporary directory). `scholia serve` uses the
+	// database's directory.
+	BackupDir string
 }
 
 func (o *Options) defaults() {
@@ -49,6 +57,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 10000
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = max(o.MaxDocumentBytes+(1<<20), 4<<20)
 	}
 }
 
@@ -78,9 +89,9 @@ func New(ctx context.Context, store scholia.Store, opts Options) (*Server, error
 }
 
 // ServerOptions returns the grpc options scholia needs: its interceptors and
-// message size limits that fit MaxDocumentBytes.
+// message size limits (MaxMessageBytes).
 func (s *Server) ServerOptions() []grpc.ServerOption {
-	limit := max(s.opts.MaxDocumentBytes+(1<<20), 4<<20)
+	limit := s.opts.MaxMessageBytes
 	return []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(s.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.streamInterceptor),
@@ -97,6 +108,7 @@ func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterAdminServiceServer(g, &adminService{Server: s})
 	pb.RegisterCorpusServiceServer(g, &corpusService{Server: s})
 	pb.RegisterEvaluationServiceServer(g, &evaluationService{Server: s})
+	pb.RegisterWorkflowServiceServer(g, &workflowService{Server: s})
 	healthpb.RegisterHealthServer(g, s.health)
 	reflection.Register(g)
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
@@ -157,18 +169,34 @@ func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.Unary
 			return nil, toStatus(ctx, s.log, info.FullMethod, err)
 		}
 		ctx = withCaller(ctx, c)
+		if err = s.checkMembership(ctx, req); err != nil {
+			return nil, toStatus(ctx, s.log, info.FullMethod, err)
+		}
 	}
 	resp, err = handler(ctx, req)
 	return resp, toStatus(ctx, s.log, info.FullMethod, err)
 }
 
-// wrappedStream carries the authenticated context into stream handlers.
+// wrappedStream carries the authenticated context into stream handlers,
+// and checks every received message with check (project membership).
 type wrappedStream struct {
 	grpc.ServerStream
-	ctx context.Context
+	ctx   context.Context
+	check func(ctx context.Context, msg any) error
 }
 
 func (w *wrappedStream) Context() context.Context { return w.ctx }
+
+// RecvMsg receives a message and checks it.
+func (w *wrappedStream) RecvMsg(m any) error {
+	if err := w.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	if w.check != nil {
+		return w.check(w.ctx, m)
+	}
+	return nil
+}
 
 func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
 	start := time.Now()
@@ -187,7 +215,7 @@ func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.Str
 		}
 		ctx = withCaller(ctx, c)
 	}
-	err = handler(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
+	err = handler(srv, &wrappedStream{ServerStream: ss, ctx: ctx, check: s.checkMembership})
 	return toStatus(ctx, s.log, info.FullMethod, err)
 }
 
@@ -195,10 +223,20 @@ func (s *Server) logCall(ctx context.Context, method string, c *caller, start ti
 	if public(method) {
 		return
 	}
-	level := slog.LevelInfo
+	// Successful calls are logged at debug level (serve --log-level debug):
+	// a line per call costs a busy server more than the call's own work.
+	// Refusals are logged at info, internal errors at error.
+	level := slog.LevelDebug
 	code := status.Code(err)
-	if code == codes.Internal || code == codes.Unknown {
+	switch code {
+	case codes.OK:
+	case codes.Internal, codes.Unknown, codes.DataLoss:
 		level = slog.LevelError
+	default:
+		level = slog.LevelInfo
+	}
+	if !s.log.Enabled(ctx, level) {
+		return
 	}
 	user := ""
 	if c != nil {

@@ -192,7 +192,7 @@ func (s *Store) GetAnnotation(ctx context.Context, id int64) (scholia.Annotation
 	if err != nil {
 		return a, dbError("read the annotation", err)
 	}
-	return a, nil
+	return withDerivedFrom(ctx, s.r, a, nil)
 }
 
 // current returns the current version of an annotation inside the write
@@ -260,6 +260,9 @@ func (s *Store) ListAnnotations(ctx context.Context, f scholia.AnnotationFilter,
 	if err := s.checkRetained(ctx, rev); err != nil {
 		return nil, 0, err
 	}
+	if err := loadDerivedFrom(ctx, s.r, out); err != nil {
+		return nil, 0, err
+	}
 	return out, rev, nil
 }
 
@@ -292,12 +295,14 @@ func (s *Store) UpdateAnnotation(ctx context.Context, w scholia.WriteMeta, id, e
 		if err != nil {
 			return err
 		}
-		if etag != 0 && etag != cur.Rev {
-			return staleEtag(fmt.Sprintf("annotation %d", id), etag, cur.Rev)
-		}
+		// change runs before the etag check, so that a caller who may not
+		// touch the annotation learns that, not whether it changed.
 		a := cloneAnnotation(cur)
 		if err := change(&a); err != nil {
 			return err
+		}
+		if etag != 0 && etag != cur.Rev {
+			return staleEtag(fmt.Sprintf("annotation %d", id), etag, cur.Rev)
 		}
 		var viol scholia.Violations
 		for _, c := range []struct {
@@ -347,8 +352,8 @@ func (s *Store) UpdateAnnotation(ctx context.Context, w scholia.WriteMeta, id, e
 				return err
 			}
 		}
-		out = a
-		return nil
+		out, err = withDerivedFrom(ctx, t.tx, a, nil)
+		return err
 	})
 	if err != nil {
 		return scholia.Annotation{}, err

@@ -27,8 +27,11 @@ import (
 //  1. the documents (keyset by id, with their texts when asked for);
 //  2. the layer statuses of those documents as of R;
 //  3. their annotations as of R, in (document, id) order;
-//  4. the clusters as of R that hold any of those annotations;
-//  5. only when kinds or labels narrow the annotations: the layers'
+//  4. the clusters as of R that hold any of those annotations (after,
+//     when the annotations' ids are sparse, a count that chooses how);
+//  5. the times and users of the revisions that made those versions
+//     (see corpusColumns);
+//  6. only when kinds or labels narrow the annotations: the layers'
 //     annotation counts as of R (otherwise step 3 counts them).
 //
 // Retention (Prune) removes versions closed at or before a horizon and
@@ -232,6 +235,23 @@ func documentsQuery(f scholia.CorpusFilter, after string, limit int, rev int64) 
 		q.WriteString(` AND d.publish_time < :to`)
 		args = append(args, sql.Named("to", f.To.UnixNano()))
 	}
+	if f.ChangedSince > 0 {
+		// Changed after :since (and at or before :rev): the document's
+		// version, an annotation of a selected layer, or a selected layer's
+		// status. Each test is an index look-up per document, so the cost
+		// is that of the scan whatever the window.
+		args = append(args, sql.Named("since", f.ChangedSince))
+		annA, annL := "", ""
+		if len(f.Annotators) > 0 {
+			annA = ` AND a.annotator IN ` + in("chga", f.Annotators, &args)
+			annL = ` AND l.annotator IN ` + in("chgl", f.Annotators, &args)
+		}
+		q.WriteString(` AND (d.created_rev > :since
+			OR EXISTS (SELECT 1 FROM annotations a WHERE a.project = d.project AND a.document = d.id
+				AND ((a.created_rev > :since AND a.created_rev <= :rev) OR (a.deleted_rev > :since AND a.deleted_rev <= :rev))` + annA + `)
+			OR EXISTS (SELECT 1 FROM layer_history l WHERE l.project = d.project AND l.document = d.id
+				AND l.rev > :since AND l.rev <= :rev` + annL + `))`)
+	}
 	q.WriteString(` ORDER BY d.id LIMIT :limit`)
 	return corpusQuery{q.String(), args}
 }
@@ -263,17 +283,30 @@ func annotationsCond(f scholia.CorpusFilter, docs, layers string, args *[]any) s
 	return c
 }
 
+// annotationsQuery reads the annotations of the documents docs (a JSON
+// array) in the order of docs, then of id, with the position of their
+// document in docs (a small integer, cheaper to read than the id). The
+// CROSS JOIN keeps json_each the outer loop, which gives that order with no
+// sorting; readChunk checks the order and sorts if a plan ever breaks it.
 func annotationsQuery(f scholia.CorpusFilter, docs, layers string, rev int64) corpusQuery {
-	args := []any{sql.Named("rev", rev)}
-	q := `SELECT ` + qualified("a", corpusColumns) + ` FROM annotations a INDEXED BY annotations_document WHERE ` +
-		annotationsCond(f, docs, layers, &args)
+	args := []any{sql.Named("rev", rev), sql.Named("project", f.Project), sql.Named("docs", docs)}
+	q := `SELECT j.key, ` + qualified("a", corpusOtherColumns) + `
+		FROM json_each(:docs) AS j CROSS JOIN annotations AS a INDEXED BY annotations_document
+		WHERE a.project = :project AND a.document = j.value AND ` + asOfCond("a")
+	if len(f.Annotators) > 0 {
+		q += ` AND a.annotator IN ` + in("ann", f.Annotators, &args)
+	}
+	if layers != "" {
+		q += ` AND a.document || '/' || a.annotator IN (SELECT value FROM json_each(:layers))`
+		args = append(args, sql.Named("layers", layers))
+	}
 	if len(f.Kinds) > 0 {
 		q += ` AND a.kind IN ` + in("kind", f.Kinds, &args)
 	}
 	if len(f.Labels) > 0 {
 		q += ` AND a.label IN ` + in("label", f.Labels, &args)
 	}
-	return corpusQuery{q + ` ORDER BY a.document, a.id`, args}
+	return corpusQuery{q, args}
 }
 
 func countsQuery(f scholia.CorpusFilter, docs, layers string, rev int64) corpusQuery {
@@ -284,22 +317,49 @@ func countsQuery(f scholia.CorpusFilter, docs, layers string, rev int64) corpusQ
 	return corpusQuery{q, args}
 }
 
-// clusterRangeFactor decides how clustersQuery finds the references to a
-// chunk's annotations (ids, sorted): when the ids are dense (their range is
-// at most this many times their number, as when documents were annotated
-// one after the other), one range scan of the cluster references over
-// their range reads fewer index entries than a look-up per id. The range
-// may hold references to annotations that are not the chunk's; readChunk
-// attaches a cluster only to documents that hold one of its members, so
-// those cost a little reading and change nothing. 0 always looks up.
+// Which clusters hold a chunk's annotations (ids, sorted) is found in the
+// cluster references in one of two ways: a look-up per id, or one range
+// scan of the references to ids in [ids[0], ids[len(ids)-1]], which reads
+// fewer index entries whenever that range holds fewer cluster references
+// than there are ids (always when the project has few clusters, or when
+// the ids are dense, as when documents were annotated one after another).
+// The range may hold references to annotations that are not the chunk's;
+// readChunk attaches a cluster only to documents that hold one of its
+// members, so those cost a little reading and change nothing.
+//
+// clusterRangeFactor: ids whose range is at most this many times their
+// number take the range scan at once; others count the references in the
+// range first (clusterRefsInRange, which stops at len(ids)). 0 always looks
+// up.
 var clusterRangeFactor int64 = 4
 
-func clustersQuery(f scholia.CorpusFilter, ids []int64, rev int64) corpusQuery {
+// clusterRefsInRange counts, up to :limit, the cluster references to ids in
+// [:lo, :hi], of any revision.
+const clusterRefsInRange = `SELECT count(*) FROM (SELECT 1 FROM annotation_refs WHERE kind = 5 AND target BETWEEN :lo AND :hi LIMIT :limit)`
+
+// clusterRange reports whether clustersQuery should read the references to
+// ids by one range scan.
+func clusterRange(ctx context.Context, q querier, ids []int64) (bool, error) {
+	lo, hi, n := ids[0], ids[len(ids)-1], int64(len(ids))
+	switch {
+	case clusterRangeFactor == 0:
+		return false, nil
+	case hi-lo < clusterRangeFactor*n:
+		return true, nil
+	}
+	var refs int64
+	if err := q.QueryRowContext(ctx, clusterRefsInRange, sql.Named("lo", lo), sql.Named("hi", hi), sql.Named("limit", n)).Scan(&refs); err != nil {
+		return false, err
+	}
+	return refs < n, nil
+}
+
+func clustersQuery(f scholia.CorpusFilter, ids []int64, byRange bool, rev int64) corpusQuery {
 	args := []any{sql.Named("rev", rev)}
 	var targets string
-	if lo, hi := ids[0], ids[len(ids)-1]; hi-lo < clusterRangeFactor*int64(len(ids)) {
+	if byRange {
 		targets = `r.target BETWEEN :lo AND :hi`
-		args = append(args, sql.Named("lo", lo), sql.Named("hi", hi))
+		args = append(args, sql.Named("lo", ids[0]), sql.Named("hi", ids[len(ids)-1]))
 	} else {
 		targets = `r.target IN (SELECT value FROM json_each(:members))`
 		args = append(args, sql.Named("members", jsonList(ids)))
@@ -311,6 +371,80 @@ func clustersQuery(f scholia.CorpusFilter, ids []int64, rev int64) corpusQuery {
 		q += ` AND a.annotator IN ` + in("ann", f.Annotators, &args)
 	}
 	return corpusQuery{q + ` ORDER BY a.id`, args}
+}
+
+// revisionsQuery reads the time and user of revisions (a JSON array).
+const revisionsQuery = `SELECT rev, time, user FROM revisions WHERE rev IN (SELECT value FROM json_each(:revs))`
+
+// fillRevisions sets the create time, update time and update user of the
+// annotations and clusters of a chunk from their revisions.
+func fillRevisions(ctx context.Context, q querier, out []scholia.CorpusDocument) error {
+	type revInfo struct {
+		time int64
+		user string
+	}
+	revs := map[int64]revInfo{}
+	var last int64 = -1
+	add := func(rev int64) {
+		if rev != last {
+			revs[rev], last = revInfo{}, rev
+		}
+	}
+	for i := range out {
+		for _, list := range [][]scholia.Annotation{out[i].Annotations, out[i].Clusters} {
+			for k := range list {
+				add(list[k].Rev)
+				add(list[k].CreateRev)
+			}
+		}
+	}
+	if len(revs) == 0 {
+		return nil
+	}
+	list := make([]int64, 0, len(revs))
+	for r := range revs {
+		list = append(list, r)
+	}
+	slices.Sort(list)
+	rows, err := q.QueryContext(ctx, revisionsQuery, sql.Named("revs", jsonList(list)))
+	if err != nil {
+		return err
+	}
+	found := 0
+	for rows.Next() {
+		var rev int64
+		var ri revInfo
+		if err := rows.Scan(&rev, &ri.time, &ri.user); err != nil {
+			rows.Close()
+			return err
+		}
+		revs[rev] = ri
+		found++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if found != len(revs) {
+		return fmt.Errorf("%d of the %d revisions of a chunk's annotations are missing", len(revs)-found, len(revs))
+	}
+	var lastRev, lastCreate int64 = -1, -1
+	var upd, crt revInfo
+	for i := range out {
+		for _, list := range [][]scholia.Annotation{out[i].Annotations, out[i].Clusters} {
+			for k := range list {
+				a := &list[k]
+				if a.Rev != lastRev {
+					upd, lastRev = revs[a.Rev], a.Rev
+				}
+				if a.CreateRev != lastCreate {
+					crt, lastCreate = revs[a.CreateRev], a.CreateRev
+				}
+				a.CreateTime, a.UpdateTime, a.UpdateUser = nsTime(crt.time), nsTime(upd.time), upd.user
+			}
+		}
+	}
+	return nil
 }
 
 // member is an annotation that clusters may hold, with the index of its
@@ -424,9 +558,15 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 	}
 
 	// Done only: the layers done at rev, and the documents that have one.
+	// docOf maps a position in docs to the document's index in out.
 	layers := ""
+	docOf := make([]int, len(out))
+	for i := range docOf {
+		docOf[i] = i
+	}
 	if f.DoneOnly {
 		var keys, withDone []string
+		docOf = docOf[:0]
 		for i, st := range statuses {
 			has := false
 			for ann, l := range st {
@@ -439,6 +579,7 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 			}
 			if has {
 				withDone = append(withDone, docIDs[i])
+				docOf = append(docOf, i)
 			}
 		}
 		if len(keys) == 0 {
@@ -449,8 +590,10 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 	}
 
 	// 3. The annotations, counted per layer when nothing narrows them.
-	// A document's annotations are gathered in a scratch slice and copied
-	// into one of their exact size when the next document starts.
+	// They come by document, then id: a document's annotations are
+	// gathered in a scratch slice and copied into one of their exact size
+	// when the next document starts. Should rows ever come in another
+	// order, those from then on are put in place at the end.
 	counts := make([]map[string]int64, len(out))
 	countHere := len(f.Kinds) == 0 && len(f.Labels) == 0
 	var members []member // of clusters, if any
@@ -458,7 +601,8 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 	if rows, err = q.QueryContext(ctx, aq.sql, aq.args...); err != nil {
 		return nil, err
 	}
-	var scratch []scholia.Annotation
+	var scratch, late []scholia.Annotation
+	var lateDocs []int
 	cur := -1
 	flush := func() {
 		if cur >= 0 && len(scratch) > 0 {
@@ -471,29 +615,38 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 	for rows.Next() {
 		scratch = append(scratch, scholia.Annotation{})
 		a := &scratch[len(scratch)-1]
-		if err := sc.scan(rows, a); err != nil {
+		pos, err := sc.scan(rows, a)
+		if err == nil && (pos < 0 || pos >= int64(len(docOf))) {
+			err = fmt.Errorf("annotation %d: document position %d of %d", a.ID, pos, len(docOf))
+		}
+		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if cur < 0 || out[cur].Document.ID != a.Document {
-			last := a
-			if len(scratch) > 1 {
-				scratch = scratch[:len(scratch)-1]
-				flush()
-				scratch = append(scratch, *last)
-			}
-			cur = index[a.Document]
-			a = &scratch[len(scratch)-1]
-		}
-		a.Document = out[cur].Document.ID // one copy of the id per document
+		i := docOf[pos]
+		a.Document = out[i].Document.ID // one copy of the id per document
 		if countHere {
-			if counts[cur] == nil {
-				counts[cur] = map[string]int64{}
+			if counts[i] == nil {
+				counts[i] = map[string]int64{}
 			}
-			counts[cur][a.Annotator]++
+			counts[i][a.Annotator]++
 		}
 		if isMemberKind(a.Kind) {
-			members = append(members, member{a.ID, cur})
+			members = append(members, member{a.ID, i})
+		}
+		switch {
+		case late == nil && i == cur && (len(scratch) == 1 || a.ID > scratch[len(scratch)-2].ID):
+		case late == nil && i > cur:
+			if len(scratch) > 1 {
+				next := *a
+				scratch = scratch[:len(scratch)-1]
+				flush()
+				scratch = append(scratch, next)
+			}
+			cur = i
+		default:
+			late, lateDocs = append(late, *a), append(lateDocs, i)
+			scratch = scratch[:len(scratch)-1]
 		}
 	}
 	rows.Close()
@@ -501,6 +654,14 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 		return nil, err
 	}
 	flush()
+	if late != nil {
+		for k, a := range late {
+			out[lateDocs[k]].Annotations = append(out[lateDocs[k]].Annotations, a)
+		}
+		for _, i := range lateDocs {
+			slices.SortFunc(out[i].Annotations, func(x, y scholia.Annotation) int { return cmp.Compare(x.ID, y.ID) })
+		}
+	}
 
 	// 4. The clusters that hold any of those annotations, each whole.
 	if len(members) > 0 && (len(f.Kinds) == 0 || slices.Contains(f.Kinds, scholia.KindCluster)) {
@@ -509,14 +670,18 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 		for k, m := range members {
 			ids[k] = m.id
 		}
-		cq := clustersQuery(f, ids, rev)
+		byRange, err := clusterRange(ctx, q, ids)
+		if err != nil {
+			return nil, err
+		}
+		cq := clustersQuery(f, ids, byRange, rev)
 		if rows, err = q.QueryContext(ctx, cq.sql, cq.args...); err != nil {
 			return nil, err
 		}
 		var attached []int
 		for rows.Next() {
 			var c scholia.Annotation
-			if err := sc.scan(rows, &c); err != nil {
+			if _, err := sc.scan(rows, &c); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -540,7 +705,12 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 		}
 	}
 
-	// 5. The layers' counts when kinds or labels narrowed the annotations.
+	// 5. The times and users of the versions' revisions.
+	if err := fillRevisions(ctx, q, out); err != nil {
+		return nil, err
+	}
+
+	// 6. The layers' counts when kinds or labels narrowed the annotations.
 	if !countHere {
 		cq := countsQuery(f, docs, layers, rev)
 		if rows, err = q.QueryContext(ctx, cq.sql, cq.args...); err != nil {

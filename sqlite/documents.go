@@ -36,27 +36,12 @@ func scanDocument(row interface{ Scan(...any) error }, extra ...any) (scholia.Do
 // without its text. A retried create with the same request id returns the
 // first result.
 func (s *Store) CreateDocument(ctx context.Context, w scholia.WriteMeta, d scholia.Document) (scholia.Document, error) {
-	var v scholia.Violations
-	if d.Project == "" {
-		v.Add("document.project_id", "required")
-	}
-	if err := scholia.ValidateID("document id", d.ID, true); err != nil {
-		v.Add("document.id", "%s", err.Error())
-	}
-	var text *scholia.Text
-	if d.Text == "" {
-		v.Add("document.text", "the text is required")
-	} else {
-		var err error
-		if text, err = scholia.NewText(d.Text); err != nil {
-			v.Add("document.text", "the text is not valid UTF-8: %s", err.Error())
-		}
-	}
-	if err := v.Err("the document is not valid"); err != nil {
+	text, err := checkDocument(d)
+	if err != nil {
 		return scholia.Document{}, err
 	}
 	var out scholia.Document
-	err := s.write(ctx, w, "create document", func(t *wtx) error {
+	err = s.write(ctx, w, "create document", func(t *wtx) error {
 		if rev, result, ok, err := t.previous(); err != nil {
 			return err
 		} else if ok {
@@ -74,11 +59,7 @@ func (s *Store) CreateDocument(ctx context.Context, w scholia.WriteMeta, d schol
 		} else if scholia.ErrorCode(err) != scholia.CodeNotFound {
 			return err
 		}
-		out = d
-		out.Text = ""
-		out.Length, out.SHA256 = text.Len(), text.SHA256()
-		out.CreateTime, out.UpdateTime = nsTime(t.now), nsTime(t.now)
-		out.PublishTime = normalTime(d.PublishTime)
+		out = newDocument(d, text, t.now)
 		result, err := json.Marshal(out)
 		if err != nil {
 			return scholia.Internal("encode the create's result", err)
@@ -105,6 +86,37 @@ func (s *Store) CreateDocument(ctx context.Context, w scholia.WriteMeta, d schol
 		return scholia.Document{}, err
 	}
 	return out, nil
+}
+
+// checkDocument validates a new document and returns its indexed text.
+func checkDocument(d scholia.Document) (*scholia.Text, error) {
+	var v scholia.Violations
+	if d.Project == "" {
+		v.Add("document.project_id", "required")
+	}
+	if err := scholia.ValidateID("document id", d.ID, true); err != nil {
+		v.Add("document.id", "%s", err.Error())
+	}
+	var text *scholia.Text
+	if d.Text == "" {
+		v.Add("document.text", "the text is required")
+	} else {
+		var err error
+		if text, err = scholia.NewText(d.Text); err != nil {
+			v.Add("document.text", "the text is not valid UTF-8: %s", err.Error())
+		}
+	}
+	return text, v.Err("the document is not valid")
+}
+
+// newDocument returns a new document as stored at time now (Unix
+// nanoseconds), without its text.
+func newDocument(d scholia.Document, text *scholia.Text, now int64) scholia.Document {
+	d.Text = ""
+	d.Length, d.SHA256 = text.Len(), text.SHA256()
+	d.CreateTime, d.UpdateTime = nsTime(now), nsTime(now)
+	d.PublishTime = normalTime(d.PublishTime)
+	return d
 }
 
 // normalTime drops a time's monotonic reading and location, as a round trip

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 
 	"github.com/scholia-nlp/scholia"
 )
@@ -163,36 +164,70 @@ func scanAnnotationWith(row interface{ Scan(...any) error }, extra ...any) (scho
 	return a, err
 }
 
-// corpusColumns are annotationColumns without the project, which a corpus
-// read knows: the columns that scanCorpusAnnotation reads.
-const corpusColumns = `id, created_rev, document, annotator, kind, label, spans, attrs, body, create_rev, create_time, update_time, update_user`
+// corpusColumns are the columns of an annotation version that a corpus
+// read selects: annotationColumns without the project, which it knows, and
+// without create_time, update_time and update_user, which are the time of
+// the revision create_rev and the time and user of the revision
+// created_rev (insertVersion writes them so), and which it reads once per
+// revision from the revisions table (see readRevisions) instead of once per
+// row. The document comes first: a query may select, instead, the position
+// of the document in a list (see annotationsQuery).
+const (
+	corpusColumns      = `document, ` + corpusOtherColumns
+	corpusOtherColumns = `id, created_rev, annotator, kind, label, spans, attrs, body, create_rev`
+)
 
 // annotationScanner reads annotation versions of one project selected
-// with corpusColumns, scanning every row into the same variables so that a
-// row costs no allocations beyond its values.
+// with corpusColumns. Every column is scanned into an any, which
+// database/sql fills without conversion (it converts an integer into an
+// *int64 by reflection), into the same variables for every row.
 type annotationScanner struct {
-	project                          string
-	id, rev, kind, createRev, ct, ut int64
-	spans, attrs, body               any // no conversion: the driver's string or nil
-	dest                             []any
+	project string
+	cols    [10]any
+	dest    []any
 }
 
 func newAnnotationScanner(project string) *annotationScanner {
 	s := &annotationScanner{project: project}
-	s.dest = []any{&s.id, &s.rev, nil, nil, &s.kind, nil, &s.spans, &s.attrs, &s.body, &s.createRev, &s.ct, &s.ut, nil}
+	s.dest = make([]any, len(s.cols))
+	for i := range s.cols {
+		s.dest[i] = &s.cols[i]
+	}
 	return s
 }
 
-// scan reads the current row into a.
-func (s *annotationScanner) scan(rows *sql.Rows, a *scholia.Annotation) error {
-	s.dest[2], s.dest[3], s.dest[5], s.dest[12] = &a.Document, &a.Annotator, &a.Label, &a.UpdateUser
-	err := rows.Scan(s.dest...)
-	s.dest[2], s.dest[3], s.dest[5], s.dest[12] = nil, nil, nil, nil
-	if err != nil {
-		return err
+// scan reads the current row into a, all but its times and update user.
+// If the row has the position of its document rather than the document,
+// scan returns it and leaves a.Document empty; otherwise it returns -1.
+func (s *annotationScanner) scan(rows *sql.Rows, a *scholia.Annotation) (docPos int64, err error) {
+	if err := rows.Scan(s.dest...); err != nil {
+		return -1, err
 	}
-	a.ID, a.Rev, a.Project, a.Kind, a.CreateRev = s.id, s.rev, s.project, scholia.Kind(s.kind), s.createRev
-	return decodeAnnotation(a, columnString(s.spans), columnString(s.attrs), columnString(s.body), s.ct, s.ut)
+	c := &s.cols
+	docPos = -1
+	var ok [7]bool
+	switch d := c[0].(type) {
+	case int64:
+		docPos, ok[0] = d, true
+	case string:
+		a.Document, ok[0] = d, true
+	}
+	a.ID, ok[1] = c[1].(int64)
+	a.Rev, ok[2] = c[2].(int64)
+	a.Annotator, ok[3] = c[3].(string)
+	kind, ok4 := c[4].(int64)
+	a.Label, ok[5] = c[5].(string)
+	a.CreateRev, ok[6] = c[9].(int64)
+	ok[4] = ok4
+	for _, good := range ok {
+		if !good {
+			return -1, fmt.Errorf("an annotation row holds values of unexpected types: %v", c[:])
+		}
+	}
+	a.Project, a.Kind = s.project, scholia.Kind(kind)
+	spans, attrs, body := columnString(c[6]), columnString(c[7]), columnString(c[8])
+	clear(c[:]) // hold on to no row's values
+	return docPos, decodeAnnotation(a, spans, attrs, body, 0, 0)
 }
 
 // columnString turns a column value read as any into a NullString.
@@ -237,8 +272,12 @@ func decodeAnnotation(a *scholia.Annotation, spans, attrs, body sql.NullString, 
 	}
 	var b bodyJSON
 	if body.Valid {
-		if err := json.Unmarshal([]byte(body.String), &b); err != nil {
-			return err
+		var ok bool
+		if b, ok = fastBody(body.String); !ok {
+			b = bodyJSON{}
+			if err := json.Unmarshal([]byte(body.String), &b); err != nil {
+				return err
+			}
 		}
 	}
 	switch a.Kind {

@@ -136,10 +136,9 @@ func (r *jsonReader) array(elem func() bool) bool {
 
 func (r *jsonReader) done() bool { return r.i == len(r.s) }
 
-// fastSpans decodes a spans column, [{"s":0,"e":5,"t":"Obama"}, ...].
-func fastSpans(s string) ([]scholia.Span, bool) {
-	r := jsonReader{s: s}
-	out := make([]scholia.Span, 0, 1+strings.Count(s, "},{"))
+// spans reads an array of spans, [{"s":0,"e":5,"t":"Obama"}, ...].
+func (r *jsonReader) spans() ([]scholia.Span, bool) {
+	out := make([]scholia.Span, 0, 1+strings.Count(r.s[r.i:], "},{"))
 	ok := r.array(func() bool {
 		var sp scholia.Span
 		ok := r.object(func(k string) bool {
@@ -157,11 +156,21 @@ func fastSpans(s string) ([]scholia.Span, bool) {
 		out = append(out, sp)
 		return ok
 	})
-	if !ok || !r.done() {
+	if !ok {
 		return nil, false
 	}
 	if len(out) == 0 {
 		return nil, true
+	}
+	return out, true
+}
+
+// fastSpans decodes a spans column.
+func fastSpans(s string) ([]scholia.Span, bool) {
+	r := jsonReader{s: s}
+	out, ok := r.spans()
+	if !ok || !r.done() {
+		return nil, false
 	}
 	return out, true
 }
@@ -213,4 +222,70 @@ func fastArgs(s string) ([]scholia.Argument, bool) {
 		return nil, true
 	}
 	return out, true
+}
+
+// fastBody decodes the body of a claim, a relation or a cluster (bodyJSON).
+func fastBody(s string) (bodyJSON, bool) {
+	var b bodyJSON
+	r := jsonReader{s: s}
+	ok := r.object(func(k string) bool {
+		var ok bool
+		switch k {
+		case "claim":
+			b.Claim = &claimJSON{}
+			ok = r.object(func(k string) bool {
+				var ok bool
+				c := b.Claim
+				switch k {
+				case "claimant":
+					c.ClaimantID, ok = r.int()
+				case "claimant_text":
+					c.ClaimantText, ok = r.str()
+				case "cue":
+					var cue []scholia.Span
+					if cue, ok = r.spans(); ok {
+						c.Cue = encodeSpans(cue)
+					}
+				case "stance":
+					c.Stance, ok = r.str()
+				case "check":
+					c.CheckWorthiness, ok = r.str()
+				case "norm":
+					n := &normJSON{}
+					c.Normalized = n
+					ok = r.object(func(k string) bool {
+						var ok bool
+						switch k {
+						case "value":
+							n.Value, ok = r.str()
+						case "unit":
+							n.Unit, ok = r.str()
+						case "time":
+							n.Time, ok = r.str()
+						}
+						return ok
+					})
+				}
+				return ok
+			})
+		case "source":
+			b.Source, ok = r.int()
+		case "target":
+			b.Target, ok = r.int()
+		case "members":
+			b.Members = make([]int64, 0, 1+strings.Count(r.s[r.i:], ","))
+			ok = r.array(func() bool {
+				id, ok := r.int()
+				b.Members = append(b.Members, id)
+				return ok
+			})
+		case "title":
+			b.Title, ok = r.str()
+		}
+		return ok
+	})
+	if !ok || !r.done() {
+		return bodyJSON{}, false
+	}
+	return b, true
 }

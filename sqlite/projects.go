@@ -147,10 +147,24 @@ func (s *Store) projectExists(ctx context.Context, id string) error {
 	return nil
 }
 
-// GetProject returns a project with its schema.
+// GetProject returns a project with its schema. The schema comes from the
+// compiled-schema cache, shared: callers must not modify it.
 func (s *Store) GetProject(ctx context.Context, id string) (scholia.Project, error) {
-	p, _, _, err := getProject(ctx, s.r, id)
-	return p, err
+	var pk int64
+	p, err := scanProject(s.r.QueryRowContext(ctx, `SELECT `+projectColumns+`, p.pk FROM projects p
+		WHERE p.id = ? AND p.deleted_rev IS NULL`, id), &pk)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, projectNotFound(id)
+	}
+	if err != nil {
+		return p, dbError("read the project", err)
+	}
+	x, err := s.schema(ctx, s.r, projectRow{pk: pk, id: id, version: p.SchemaVersion, rev: p.Rev})
+	if err != nil {
+		return p, err
+	}
+	p.Schema = x.Schema
+	return p, nil
 }
 
 // ListProjects returns up to limit projects with ids after `after`, without

@@ -104,6 +104,7 @@ func (s *Store) UpdateUser(ctx context.Context, name string, role *scholia.Role,
 	}
 	u, err := scanUser(s.w.QueryRowContext(ctx,
 		`UPDATE users SET role = coalesce(?, role), disabled = coalesce(?, disabled) WHERE name = ? RETURNING `+userColumns, r, d, name))
+	s.auth.invalidate() // after the change is committed: the next call sees it
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, userNotFound(name)
 	}
@@ -183,6 +184,7 @@ func (s *Store) ListTokens(ctx context.Context, user string) ([]scholia.Token, e
 func (s *Store) RevokeToken(ctx context.Context, id int64) (scholia.Token, error) {
 	tok, err := scanToken(s.w.QueryRowContext(ctx,
 		`UPDATE tokens SET revoke_time = coalesce(revoke_time, ?) WHERE id = ? RETURNING `+tokenColumns, time.Now().UnixNano(), id))
+	s.auth.invalidate() // after the change is committed: the next call sees it
 	if errors.Is(err, sql.ErrNoRows) {
 		return tok, scholia.Errorf(scholia.CodeNotFound, "TOKEN_NOT_FOUND", "token %d does not exist", id)
 	}
@@ -196,6 +198,19 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) (scholia.Token, error
 // hash; an unknown or revoked token or a disabled user is
 // CodeUnauthenticated.
 func (s *Store) Authenticate(ctx context.Context, hash []byte) (scholia.User, scholia.Token, error) {
+	e, ok, gen := s.auth.get(hash)
+	if ok {
+		return e.u, e.t, nil
+	}
+	u, t, err := s.authenticate(ctx, hash)
+	if err == nil {
+		s.auth.put(hash, u, t, gen)
+	}
+	return u, t, err
+}
+
+// authenticate looks a token up in the database.
+func (s *Store) authenticate(ctx context.Context, hash []byte) (scholia.User, scholia.Token, error) {
 	var u scholia.User
 	var t scholia.Token
 	var stored []byte

@@ -32,6 +32,9 @@ func Run(t *testing.T, open func(t *testing.T) scholia.Store) {
 		{"Concurrency", concurrencyTests},
 		{"Layers", layerTests},
 		{"Corpus", corpusTests},
+		{"CorpusChangedSince", changedSinceTests},
+		{"Workflow", workflowTests},
+		{"Import", importTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

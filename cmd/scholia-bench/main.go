@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -93,6 +94,13 @@ func main() {
 			os.Exit(2)
 		}
 	}
+	// SCHOLIA_BENCH_CPUPROFILE also profiles this process, the load
+	// generator (the server child writes its own profile).
+	if path := os.Getenv("SCHOLIA_BENCH_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path + ".client"); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	if cfg.dir == "" {
 		d, err := os.MkdirTemp("", "scholia-bench")
 		if err != nil {
@@ -130,6 +138,12 @@ func run(name string, cfg config) ([]row, error) {
 		return benchWrite(cfg, dir)
 	case "stream":
 		return benchStream(cfg, dir)
+	case "import":
+		return benchImport(cfg, dir)
+	case "export":
+		return benchExport(cfg, dir)
+	case "eval":
+		return benchEval(cfg, dir)
 	}
 	return []row{{Scenario: name, Figure: "-", Note: "not built yet: the scenario comes with its issue"}}, nil
 }

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/stats"
 
 	"github.com/scholia-nlp/scholia/client"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
@@ -31,7 +32,7 @@ type streamed struct {
 
 // streamAll reads the whole bench corpus through StreamCorpus. With stopAfter
 // > 0 it stops after that many documents and returns the last resume token.
-func streamAll(ctx context.Context, c *client.Client, req *pb.StreamCorpusRequest, stopAfter int) (*streamed, string, error) {
+func streamAll(ctx context.Context, c *client.Client, req *pb.StreamCorpusRequest, stopAfter int, collect bool) (*streamed, string, error) {
 	s := &streamed{anns: map[string][]int64{}}
 	start := time.Now()
 	token := ""
@@ -43,11 +44,12 @@ func streamAll(ctx context.Context, c *client.Client, req *pb.StreamCorpusReques
 		}
 		id := msg.GetDocument().GetId()
 		s.docs = append(s.docs, id)
-		for _, a := range msg.GetAnnotations() {
-			s.anns[id] = append(s.anns[id], a.GetId())
+		if collect {
+			for _, a := range msg.GetAnnotations() {
+				s.anns[id] = append(s.anns[id], a.GetId())
+			}
 		}
 		s.nAnn += int64(len(msg.GetAnnotations()))
-		s.bytes += int64(proto.Size(msg))
 		s.rev = msg.GetRevision()
 		token = msg.GetResumeToken()
 		if stopAfter > 0 && len(s.docs) == stopAfter {
@@ -55,8 +57,24 @@ func streamAll(ctx context.Context, c *client.Client, req *pb.StreamCorpusReques
 		}
 	}
 	s.secs = time.Since(start).Seconds()
+	s.bytes = wireBytes.Swap(0)
 	return s, token, nil
 }
+
+// wireBytes counts the bytes of the messages the client receives, as they
+// came over the wire (no second pass over each message to size it).
+var wireBytes atomic.Int64
+
+type byteCounter struct{}
+
+func (byteCounter) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (byteCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if p, ok := s.(*stats.InPayload); ok {
+		wireBytes.Add(int64(p.WireLength))
+	}
+}
+func (byteCounter) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+func (byteCounter) HandleConn(context.Context, stats.ConnStats)                       {}
 
 // rawScan reads the same rows with plain SQLite statements: the current
 // documents with their texts and the current annotations of the project,
@@ -141,7 +159,7 @@ func benchStream(cfg config, dir string) ([]row, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, err := srv.client(srv.token)
+		c, err := client.Dial(srv.addr, client.WithToken(srv.token), client.WithDialOptions(grpc.WithStatsHandler(byteCounter{})))
 		if err != nil {
 			srv.stop()
 			return nil, err
@@ -156,7 +174,8 @@ func benchStream(cfg config, dir string) ([]row, error) {
 				return nil, fmt.Errorf("raw scan: %w", err)
 			}
 			raws = append(raws, [4]float64{float64(d) / secs, float64(a) / secs, float64(b) / 1e6 / secs, secs})
-			s, _, err := streamAll(ctx, c, req, 0)
+			wireBytes.Store(0)
+			s, _, err := streamAll(ctx, c, req, 0, i == 0)
 			if err != nil {
 				srv.stop()
 				return nil, err
@@ -242,12 +261,12 @@ func checkResume(ctx context.Context, c *client.Client, full *streamed, srv *ser
 		}
 	}()
 	req := &pb.StreamCorpusRequest{ProjectId: benchProject, AsOfRevision: full.rev}
-	first, token, err := streamAll(ctx, c, req, max(len(full.docs)/3, 1))
+	first, token, err := streamAll(ctx, c, req, max(len(full.docs)/3, 1), true)
 	if err != nil {
 		return false, "", err
 	}
 	req.ResumeToken = token
-	rest, _, err := streamAll(ctx, c, req, 0)
+	rest, _, err := streamAll(ctx, c, req, 0, true)
 	if err != nil {
 		return false, "", err
 	}

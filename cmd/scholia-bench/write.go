@@ -195,6 +195,9 @@ func benchWrite(cfg config, dir string) ([]row, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, err := admin.Workflow.AddProjectMember(ctx, &pb.AddProjectMemberRequest{ProjectId: benchProject, User: name}); err != nil {
+			return nil, err
+		}
 		c, err := srv.client(resp.GetSecret())
 		if err != nil {
 			return nil, err

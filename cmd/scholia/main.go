@@ -104,6 +104,7 @@ Client commands reach the server named by --server or SCHOLIA_SERVER
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err.Error()} })
 	root.AddCommand(
 		a.serveCommand(),
+		a.backupCommand(),
 		a.userCommand(),
 		a.whoamiCommand(),
 		a.projectCommand(),
@@ -117,6 +118,18 @@ Client commands reach the server named by --server or SCHOLIA_SERVER
 		a.streamCommand(),
 		a.watchCommand(),
 		a.evalCommand(),
+		a.memberCommand(),
+		a.settingsCommand(),
+		a.assignCommand(),
+		a.unassignCommand(),
+		a.assignmentsCommand(),
+		a.queueCommand(),
+		a.curateCommand(),
+		a.historyCommand(),
+		a.activityCommand(),
+		a.suggestCommand(),
+		a.importCommand(),
+		a.exportCommand(),
 	)
 	return root
 }

@@ -46,8 +46,11 @@ func (p *progress) add(anns, bytes int) {
 
 func (p *progress) print(prefix string) {
 	secs := max(time.Since(p.start).Seconds(), 1e-9)
-	fmt.Fprintf(p.w, "%s%d documents, %d annotations, %.1f MB, %.0f documents/s at revision %d   ",
-		prefix, p.docs, p.anns, float64(p.bytes)/1e6, float64(p.docs)/secs, p.revised)
+	fmt.Fprintf(p.w, "%s%d documents, %d annotations, %.1f MB, %.0f documents/s", prefix, p.docs, p.anns, float64(p.bytes)/1e6, float64(p.docs)/secs)
+	if p.revised > 0 {
+		fmt.Fprintf(p.w, " at revision %d", p.revised)
+	}
+	fmt.Fprint(p.w, "   ")
 }
 
 func (p *progress) done() {

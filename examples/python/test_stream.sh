@@ -130,6 +130,7 @@ ann() {
 "$bin" user add alice --role annotator >"$tmp/alice.token" 2>>"$tmp/setup.log" || die "user add alice failed"
 "$bin" user add ml --role reader >"$tmp/ml.token" 2>>"$tmp/setup.log" || die "user add ml failed"
 sch project create news
+sch member add news alice
 sch doc add news examples/articles/geneva-talks.txt --id talks --source 'Example Wire'
 sch doc add news examples/articles/talks-resume.txt --id resume
 # A third article whose offsets only come out right in code points: an

@@ -192,15 +192,25 @@ func (w *writer) run() error {
 			argOf[arg.AnnotationID] = true
 		}
 	}
+	// Mentions first: newWriter numbered their T lines T1, T2, ... in
+	// order, before the T lines of triggers, contents and cues, so that
+	// annotations in any order (an event before a mention, as annotators
+	// make them) refer to the right lines.
+	for _, a := range w.anns {
+		if a.Kind != scholia.KindMention {
+			continue
+		}
+		id, err := w.writeT(a, a.Label, a.Spans)
+		if err == nil {
+			err = w.writeAttrs(a, id, a.Attributes)
+		}
+		if err != nil {
+			return err
+		}
+	}
 	for _, a := range w.anns {
 		var err error
 		switch a.Kind {
-		case scholia.KindMention:
-			var id string
-			id, err = w.writeT(a, a.Label, a.Spans)
-			if err == nil {
-				err = w.writeAttrs(a, id, a.Attributes)
-			}
 		case scholia.KindEvent:
 			if !w.claims.Disabled && a.Label == w.claims.EventType && !argOf[a.ID] && w.trigN[w.trigKeys[a.ID]] == 1 && w.looksLikeClaim(a, byID) {
 				return fmt.Errorf("annotation %d (event): an event of the claim mapping's type %s with only %s, %s or %s arguments would read back as a claim; use another type or a claim", a.ID, a.Label, w.claims.Source, w.claims.Content, w.claims.Cue)

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -18,15 +21,25 @@ import (
 	"github.com/scholia-nlp/scholia/sqlite"
 )
 
-// Config is what a server run needs.
+// Config is what a server run needs. Zero limits take the defaults of
+// server.Options.
 type Config struct {
 	DB               string        // SQLite file, created if missing
 	Listen           string        // address; port 0 picks a free one
 	CertFile         string        // TLS certificate (PEM); empty for plaintext
 	KeyFile          string        // TLS key (PEM)
 	MaxDocumentBytes int           // largest document accepted
+	MaxPageSize      int           // largest page a List serves
+	MaxBatch         int           // most annotations in one batch create
+	MaxMessageBytes  int           // largest request message
 	Grace            time.Duration // how long shutdown waits for in-flight calls
-	Logger           *slog.Logger
+	// Retention is how long old versions (of annotations, documents and
+	// layer statuses) are kept for snapshot reads and the change feed; 0
+	// keeps every version. Retention runs at the start and then every
+	// PruneInterval (default an hour).
+	Retention     time.Duration
+	PruneInterval time.Duration
+	Logger        *slog.Logger
 	// Ready, if set, is called with the address once the server listens.
 	Ready func(addr string)
 }
@@ -39,8 +52,8 @@ func Run(ctx context.Context, cfg Config) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	if (cfg.CertFile == "") != (cfg.KeyFile == "") {
-		return fmt.Errorf("a TLS certificate and key go together")
+	if err := cfg.check(); err != nil {
+		return err
 	}
 	store, err := sqlite.Open(ctx, cfg.DB)
 	if err != nil {
@@ -52,9 +65,19 @@ func Run(ctx context.Context, cfg Config) error {
 	} else if path != "" {
 		log.Info("new database: created user admin; its token is in the file", "token_file", path)
 	}
-	srv, err := server.New(ctx, store, server.Options{Logger: log, MaxDocumentBytes: cfg.MaxDocumentBytes})
+	backupDir := filepath.Dir(store.Path())
+	removeLeftoverBackups(backupDir, log)
+	srv, err := server.New(ctx, store, server.Options{Logger: log, MaxDocumentBytes: cfg.MaxDocumentBytes,
+		MaxPageSize: cfg.MaxPageSize, MaxBatch: cfg.MaxBatch, MaxMessageBytes: cfg.MaxMessageBytes, BackupDir: backupDir})
 	if err != nil {
 		return err
+	}
+	// Retention stops before the store closes (defers run in reverse).
+	retainCtx, stopRetention := context.WithCancel(ctx)
+	var retaining sync.WaitGroup
+	defer func() { stopRetention(); retaining.Wait() }()
+	if cfg.Retention > 0 {
+		retaining.Go(func() { retain(retainCtx, store, cfg.Retention, cfg.PruneInterval, log) })
 	}
 	var extra []grpc.ServerOption
 	if cfg.CertFile != "" {
@@ -95,6 +118,70 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// check refuses limits that cannot work together.
+func (cfg *Config) check() error {
+	if (cfg.CertFile == "") != (cfg.KeyFile == "") {
+		return fmt.Errorf("a TLS certificate and key go together")
+	}
+	for _, l := range []struct {
+		name string
+		v    int
+	}{{"max-document-bytes", cfg.MaxDocumentBytes}, {"max-page-size", cfg.MaxPageSize}, {"max-batch", cfg.MaxBatch}, {"max-message-bytes", cfg.MaxMessageBytes}} {
+		if l.v < 0 {
+			return fmt.Errorf("--%s must not be negative", l.name)
+		}
+	}
+	doc := cfg.MaxDocumentBytes
+	if doc == 0 {
+		doc = 10 << 20 // server.Options' default
+	}
+	if cfg.MaxMessageBytes > 0 && cfg.MaxMessageBytes < doc+(64<<10) {
+		return fmt.Errorf("--max-message-bytes (%d) must exceed --max-document-bytes (%d) by at least 64 KiB, or a document at the limit could not be sent", cfg.MaxMessageBytes, doc)
+	}
+	if cfg.Retention < 0 || cfg.PruneInterval < 0 {
+		return fmt.Errorf("--retention and --prune-interval must not be negative")
+	}
+	return nil
+}
+
+// retain removes the versions older than keep, now and then every interval,
+// until ctx ends.
+func retain(ctx context.Context, store *sqlite.Store, keep, interval time.Duration, log *slog.Logger) {
+	if interval <= 0 {
+		interval = time.Hour
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		start := time.Now()
+		horizon, removed, err := store.Prune(ctx, start.Add(-keep))
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Error("retention failed; it runs again later", "err", err)
+		case removed > 0:
+			log.Info("retention: removed old versions", "oldest_revision", horizon, "rows", removed, "ms", time.Since(start).Milliseconds())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// removeLeftoverBackups removes the temporary files of backups that a
+// server killed while making them left behind.
+func removeLeftoverBackups(dir string, log *slog.Logger) {
+	old, _ := filepath.Glob(filepath.Join(dir, ".scholia-backup-*.tmp"))
+	for _, f := range old {
+		if err := os.Remove(f); err == nil {
+			log.Info("removed the temporary file of an interrupted backup", "file", f)
+		}
+	}
 }
 
 func isLoopback(addr net.Addr) bool {

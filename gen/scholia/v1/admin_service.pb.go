@@ -829,6 +829,121 @@ func (x *WhoAmIResponse) GetUser() *User {
 	return nil
 }
 
+// BackupRequest is the input of Backup.
+type BackupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BackupRequest) Reset() {
+	*x = BackupRequest{}
+	mi := &file_scholia_v1_admin_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BackupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BackupRequest) ProtoMessage() {}
+
+func (x *BackupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_admin_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BackupRequest.ProtoReflect.Descriptor instead.
+func (*BackupRequest) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_admin_service_proto_rawDescGZIP(), []int{16}
+}
+
+// BackupResponse is one piece of the backup file. Concatenated in order, the
+// chunks are the file.
+type BackupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The next bytes of the file (at most 1 MiB).
+	Chunk []byte `protobuf:"bytes,1,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	// The newest revision committed when the backup started: every write
+	// acknowledged before then is in the backup, which may also hold some
+	// later ones (it is the state of one revision at or after this one). Set
+	// in the first message.
+	Revision int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	// The size of the whole file in bytes; set in the first message.
+	SizeBytes int64 `protobuf:"varint,3,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	// The lower-case hex SHA-256 of the whole file; set in the last message,
+	// so that the client can check what it wrote.
+	Sha256        string `protobuf:"bytes,4,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BackupResponse) Reset() {
+	*x = BackupResponse{}
+	mi := &file_scholia_v1_admin_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BackupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BackupResponse) ProtoMessage() {}
+
+func (x *BackupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_admin_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BackupResponse.ProtoReflect.Descriptor instead.
+func (*BackupResponse) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_admin_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BackupResponse) GetChunk() []byte {
+	if x != nil {
+		return x.Chunk
+	}
+	return nil
+}
+
+func (x *BackupResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *BackupResponse) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+func (x *BackupResponse) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
 var File_scholia_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_scholia_v1_admin_service_proto_rawDesc = "" +
@@ -876,7 +991,14 @@ const file_scholia_v1_admin_service_proto_rawDesc = "" +
 	"\x05token\x18\x01 \x01(\v2\x11.scholia.v1.TokenR\x05token\"\x0f\n" +
 	"\rWhoAmIRequest\"6\n" +
 	"\x0eWhoAmIResponse\x12$\n" +
-	"\x04user\x18\x01 \x01(\v2\x10.scholia.v1.UserR\x04user2\xe4\x04\n" +
+	"\x04user\x18\x01 \x01(\v2\x10.scholia.v1.UserR\x04user\"\x0f\n" +
+	"\rBackupRequest\"y\n" +
+	"\x0eBackupResponse\x12\x14\n" +
+	"\x05chunk\x18\x01 \x01(\fR\x05chunk\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x03 \x01(\x03R\tsizeBytes\x12\x16\n" +
+	"\x06sha256\x18\x04 \x01(\tR\x06sha2562\xa7\x05\n" +
 	"\fAdminService\x12K\n" +
 	"\n" +
 	"CreateUser\x12\x1d.scholia.v1.CreateUserRequest\x1a\x1e.scholia.v1.CreateUserResponse\x12B\n" +
@@ -888,7 +1010,8 @@ const file_scholia_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
 	"ListTokens\x12\x1d.scholia.v1.ListTokensRequest\x1a\x1e.scholia.v1.ListTokensResponse\x12N\n" +
 	"\vRevokeToken\x12\x1e.scholia.v1.RevokeTokenRequest\x1a\x1f.scholia.v1.RevokeTokenResponse\x12?\n" +
-	"\x06WhoAmI\x12\x19.scholia.v1.WhoAmIRequest\x1a\x1a.scholia.v1.WhoAmIResponseB\xa5\x01\n" +
+	"\x06WhoAmI\x12\x19.scholia.v1.WhoAmIRequest\x1a\x1a.scholia.v1.WhoAmIResponse\x12A\n" +
+	"\x06Backup\x12\x19.scholia.v1.BackupRequest\x1a\x1a.scholia.v1.BackupResponse0\x01B\xa5\x01\n" +
 	"\x0ecom.scholia.v1B\x11AdminServiceProtoP\x01Z7github.com/scholia-nlp/scholia/gen/scholia/v1;scholiav1\xa2\x02\x03SXX\xaa\x02\n" +
 	"Scholia.V1\xca\x02\n" +
 	"Scholia\\V1\xe2\x02\x16Scholia\\V1\\GPBMetadata\xea\x02\vScholia::V1b\x06proto3"
@@ -905,7 +1028,7 @@ func file_scholia_v1_admin_service_proto_rawDescGZIP() []byte {
 	return file_scholia_v1_admin_service_proto_rawDescData
 }
 
-var file_scholia_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_scholia_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_scholia_v1_admin_service_proto_goTypes = []any{
 	(*CreateUserRequest)(nil),   // 0: scholia.v1.CreateUserRequest
 	(*CreateUserResponse)(nil),  // 1: scholia.v1.CreateUserResponse
@@ -923,22 +1046,24 @@ var file_scholia_v1_admin_service_proto_goTypes = []any{
 	(*RevokeTokenResponse)(nil), // 13: scholia.v1.RevokeTokenResponse
 	(*WhoAmIRequest)(nil),       // 14: scholia.v1.WhoAmIRequest
 	(*WhoAmIResponse)(nil),      // 15: scholia.v1.WhoAmIResponse
-	(*User)(nil),                // 16: scholia.v1.User
-	(*Token)(nil),               // 17: scholia.v1.Token
-	(Role)(0),                   // 18: scholia.v1.Role
+	(*BackupRequest)(nil),       // 16: scholia.v1.BackupRequest
+	(*BackupResponse)(nil),      // 17: scholia.v1.BackupResponse
+	(*User)(nil),                // 18: scholia.v1.User
+	(*Token)(nil),               // 19: scholia.v1.Token
+	(Role)(0),                   // 20: scholia.v1.Role
 }
 var file_scholia_v1_admin_service_proto_depIdxs = []int32{
-	16, // 0: scholia.v1.CreateUserRequest.user:type_name -> scholia.v1.User
-	16, // 1: scholia.v1.CreateUserResponse.user:type_name -> scholia.v1.User
-	17, // 2: scholia.v1.CreateUserResponse.token:type_name -> scholia.v1.Token
-	16, // 3: scholia.v1.GetUserResponse.user:type_name -> scholia.v1.User
-	16, // 4: scholia.v1.ListUsersResponse.users:type_name -> scholia.v1.User
-	18, // 5: scholia.v1.UpdateUserRequest.role:type_name -> scholia.v1.Role
-	16, // 6: scholia.v1.UpdateUserResponse.user:type_name -> scholia.v1.User
-	17, // 7: scholia.v1.CreateTokenResponse.token:type_name -> scholia.v1.Token
-	17, // 8: scholia.v1.ListTokensResponse.tokens:type_name -> scholia.v1.Token
-	17, // 9: scholia.v1.RevokeTokenResponse.token:type_name -> scholia.v1.Token
-	16, // 10: scholia.v1.WhoAmIResponse.user:type_name -> scholia.v1.User
+	18, // 0: scholia.v1.CreateUserRequest.user:type_name -> scholia.v1.User
+	18, // 1: scholia.v1.CreateUserResponse.user:type_name -> scholia.v1.User
+	19, // 2: scholia.v1.CreateUserResponse.token:type_name -> scholia.v1.Token
+	18, // 3: scholia.v1.GetUserResponse.user:type_name -> scholia.v1.User
+	18, // 4: scholia.v1.ListUsersResponse.users:type_name -> scholia.v1.User
+	20, // 5: scholia.v1.UpdateUserRequest.role:type_name -> scholia.v1.Role
+	18, // 6: scholia.v1.UpdateUserResponse.user:type_name -> scholia.v1.User
+	19, // 7: scholia.v1.CreateTokenResponse.token:type_name -> scholia.v1.Token
+	19, // 8: scholia.v1.ListTokensResponse.tokens:type_name -> scholia.v1.Token
+	19, // 9: scholia.v1.RevokeTokenResponse.token:type_name -> scholia.v1.Token
+	18, // 10: scholia.v1.WhoAmIResponse.user:type_name -> scholia.v1.User
 	0,  // 11: scholia.v1.AdminService.CreateUser:input_type -> scholia.v1.CreateUserRequest
 	2,  // 12: scholia.v1.AdminService.GetUser:input_type -> scholia.v1.GetUserRequest
 	4,  // 13: scholia.v1.AdminService.ListUsers:input_type -> scholia.v1.ListUsersRequest
@@ -947,16 +1072,18 @@ var file_scholia_v1_admin_service_proto_depIdxs = []int32{
 	10, // 16: scholia.v1.AdminService.ListTokens:input_type -> scholia.v1.ListTokensRequest
 	12, // 17: scholia.v1.AdminService.RevokeToken:input_type -> scholia.v1.RevokeTokenRequest
 	14, // 18: scholia.v1.AdminService.WhoAmI:input_type -> scholia.v1.WhoAmIRequest
-	1,  // 19: scholia.v1.AdminService.CreateUser:output_type -> scholia.v1.CreateUserResponse
-	3,  // 20: scholia.v1.AdminService.GetUser:output_type -> scholia.v1.GetUserResponse
-	5,  // 21: scholia.v1.AdminService.ListUsers:output_type -> scholia.v1.ListUsersResponse
-	7,  // 22: scholia.v1.AdminService.UpdateUser:output_type -> scholia.v1.UpdateUserResponse
-	9,  // 23: scholia.v1.AdminService.CreateToken:output_type -> scholia.v1.CreateTokenResponse
-	11, // 24: scholia.v1.AdminService.ListTokens:output_type -> scholia.v1.ListTokensResponse
-	13, // 25: scholia.v1.AdminService.RevokeToken:output_type -> scholia.v1.RevokeTokenResponse
-	15, // 26: scholia.v1.AdminService.WhoAmI:output_type -> scholia.v1.WhoAmIResponse
-	19, // [19:27] is the sub-list for method output_type
-	11, // [11:19] is the sub-list for method input_type
+	16, // 19: scholia.v1.AdminService.Backup:input_type -> scholia.v1.BackupRequest
+	1,  // 20: scholia.v1.AdminService.CreateUser:output_type -> scholia.v1.CreateUserResponse
+	3,  // 21: scholia.v1.AdminService.GetUser:output_type -> scholia.v1.GetUserResponse
+	5,  // 22: scholia.v1.AdminService.ListUsers:output_type -> scholia.v1.ListUsersResponse
+	7,  // 23: scholia.v1.AdminService.UpdateUser:output_type -> scholia.v1.UpdateUserResponse
+	9,  // 24: scholia.v1.AdminService.CreateToken:output_type -> scholia.v1.CreateTokenResponse
+	11, // 25: scholia.v1.AdminService.ListTokens:output_type -> scholia.v1.ListTokensResponse
+	13, // 26: scholia.v1.AdminService.RevokeToken:output_type -> scholia.v1.RevokeTokenResponse
+	15, // 27: scholia.v1.AdminService.WhoAmI:output_type -> scholia.v1.WhoAmIResponse
+	17, // 28: scholia.v1.AdminService.Backup:output_type -> scholia.v1.BackupResponse
+	20, // [20:29] is the sub-list for method output_type
+	11, // [11:20] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -975,7 +1102,7 @@ func file_scholia_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scholia_v1_admin_service_proto_rawDesc), len(file_scholia_v1_admin_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -1039,12 +1040,196 @@ func (x *UpdateLayerResponse) GetLayer() *Layer {
 	return nil
 }
 
+// ListAnnotationRevisionsRequest is the input of ListAnnotationRevisions.
+type ListAnnotationRevisionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The annotation's id; a deleted annotation's history is still listed.
+	Id            int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAnnotationRevisionsRequest) Reset() {
+	*x = ListAnnotationRevisionsRequest{}
+	mi := &file_scholia_v1_annotation_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAnnotationRevisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAnnotationRevisionsRequest) ProtoMessage() {}
+
+func (x *ListAnnotationRevisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_annotation_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAnnotationRevisionsRequest.ProtoReflect.Descriptor instead.
+func (*ListAnnotationRevisionsRequest) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_annotation_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListAnnotationRevisionsRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// ListAnnotationRevisionsResponse is the output of ListAnnotationRevisions.
+type ListAnnotationRevisionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The versions, oldest first.
+	Revisions     []*AnnotationRevision `protobuf:"bytes,1,rep,name=revisions,proto3" json:"revisions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAnnotationRevisionsResponse) Reset() {
+	*x = ListAnnotationRevisionsResponse{}
+	mi := &file_scholia_v1_annotation_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAnnotationRevisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAnnotationRevisionsResponse) ProtoMessage() {}
+
+func (x *ListAnnotationRevisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_annotation_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAnnotationRevisionsResponse.ProtoReflect.Descriptor instead.
+func (*ListAnnotationRevisionsResponse) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_annotation_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListAnnotationRevisionsResponse) GetRevisions() []*AnnotationRevision {
+	if x != nil {
+		return x.Revisions
+	}
+	return nil
+}
+
+// An AnnotationRevision is one change of an annotation.
+type AnnotationRevision struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The revision of the change.
+	Revision int64 `protobuf:"varint,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	// When it was made.
+	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	// Who made it.
+	User string `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`
+	// Created, updated or deleted.
+	Type ChangeType `protobuf:"varint,4,opt,name=type,proto3,enum=scholia.v1.ChangeType" json:"type,omitempty"`
+	// The annotation as the change left it (for a deletion: as it was).
+	Annotation *Annotation `protobuf:"bytes,5,opt,name=annotation,proto3" json:"annotation,omitempty"`
+	// What changed, one item per field: "label PER -> ORG",
+	// "attributes: +realis=ACTUAL", "arguments: -Entity=2".
+	Changes       []string `protobuf:"bytes,6,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnnotationRevision) Reset() {
+	*x = AnnotationRevision{}
+	mi := &file_scholia_v1_annotation_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnnotationRevision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnnotationRevision) ProtoMessage() {}
+
+func (x *AnnotationRevision) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_annotation_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnnotationRevision.ProtoReflect.Descriptor instead.
+func (*AnnotationRevision) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_annotation_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AnnotationRevision) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *AnnotationRevision) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *AnnotationRevision) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *AnnotationRevision) GetType() ChangeType {
+	if x != nil {
+		return x.Type
+	}
+	return ChangeType_CHANGE_TYPE_UNSPECIFIED
+}
+
+func (x *AnnotationRevision) GetAnnotation() *Annotation {
+	if x != nil {
+		return x.Annotation
+	}
+	return nil
+}
+
+func (x *AnnotationRevision) GetChanges() []string {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
 var File_scholia_v1_annotation_service_proto protoreflect.FileDescriptor
 
 const file_scholia_v1_annotation_service_proto_rawDesc = "" +
 	"\n" +
 	"#scholia/v1/annotation_service.proto\x12\n" +
-	"scholia.v1\x1a google/protobuf/field_mask.proto\x1a\x1ascholia/v1/resources.proto\"p\n" +
+	"scholia.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fscholia/v1/corpus_service.proto\x1a\x1ascholia/v1/resources.proto\"p\n" +
 	"\x17CreateAnnotationRequest\x126\n" +
 	"\n" +
 	"annotation\x18\x01 \x01(\v2\x16.scholia.v1.AnnotationR\n" +
@@ -1121,7 +1306,20 @@ const file_scholia_v1_annotation_service_proto_rawDesc = "" +
 	"\x05layer\x18\x01 \x01(\v2\x11.scholia.v1.LayerR\x05layer\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\">\n" +
 	"\x13UpdateLayerResponse\x12'\n" +
-	"\x05layer\x18\x01 \x01(\v2\x11.scholia.v1.LayerR\x05layer2\xb7\x06\n" +
+	"\x05layer\x18\x01 \x01(\v2\x11.scholia.v1.LayerR\x05layer\"0\n" +
+	"\x1eListAnnotationRevisionsRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"_\n" +
+	"\x1fListAnnotationRevisionsResponse\x12<\n" +
+	"\trevisions\x18\x01 \x03(\v2\x1e.scholia.v1.AnnotationRevisionR\trevisions\"\xf2\x01\n" +
+	"\x12AnnotationRevision\x12\x1a\n" +
+	"\brevision\x18\x01 \x01(\x03R\brevision\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x12\n" +
+	"\x04user\x18\x03 \x01(\tR\x04user\x12*\n" +
+	"\x04type\x18\x04 \x01(\x0e2\x16.scholia.v1.ChangeTypeR\x04type\x126\n" +
+	"\n" +
+	"annotation\x18\x05 \x01(\v2\x16.scholia.v1.AnnotationR\n" +
+	"annotation\x12\x18\n" +
+	"\achanges\x18\x06 \x03(\tR\achanges2\xab\a\n" +
 	"\x11AnnotationService\x12]\n" +
 	"\x10CreateAnnotation\x12#.scholia.v1.CreateAnnotationRequest\x1a$.scholia.v1.CreateAnnotationResponse\x12o\n" +
 	"\x16BatchCreateAnnotations\x12).scholia.v1.BatchCreateAnnotationsRequest\x1a*.scholia.v1.BatchCreateAnnotationsResponse\x12T\n" +
@@ -1132,7 +1330,8 @@ const file_scholia_v1_annotation_service_proto_rawDesc = "" +
 	"\bGetLayer\x12\x1b.scholia.v1.GetLayerRequest\x1a\x1c.scholia.v1.GetLayerResponse\x12K\n" +
 	"\n" +
 	"ListLayers\x12\x1d.scholia.v1.ListLayersRequest\x1a\x1e.scholia.v1.ListLayersResponse\x12N\n" +
-	"\vUpdateLayer\x12\x1e.scholia.v1.UpdateLayerRequest\x1a\x1f.scholia.v1.UpdateLayerResponseB\xaa\x01\n" +
+	"\vUpdateLayer\x12\x1e.scholia.v1.UpdateLayerRequest\x1a\x1f.scholia.v1.UpdateLayerResponse\x12r\n" +
+	"\x17ListAnnotationRevisions\x12*.scholia.v1.ListAnnotationRevisionsRequest\x1a+.scholia.v1.ListAnnotationRevisionsResponseB\xaa\x01\n" +
 	"\x0ecom.scholia.v1B\x16AnnotationServiceProtoP\x01Z7github.com/scholia-nlp/scholia/gen/scholia/v1;scholiav1\xa2\x02\x03SXX\xaa\x02\n" +
 	"Scholia.V1\xca\x02\n" +
 	"Scholia\\V1\xe2\x02\x16Scholia\\V1\\GPBMetadata\xea\x02\vScholia::V1b\x06proto3"
@@ -1149,69 +1348,80 @@ func file_scholia_v1_annotation_service_proto_rawDescGZIP() []byte {
 	return file_scholia_v1_annotation_service_proto_rawDescData
 }
 
-var file_scholia_v1_annotation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_scholia_v1_annotation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_scholia_v1_annotation_service_proto_goTypes = []any{
-	(*CreateAnnotationRequest)(nil),        // 0: scholia.v1.CreateAnnotationRequest
-	(*CreateAnnotationResponse)(nil),       // 1: scholia.v1.CreateAnnotationResponse
-	(*BatchCreateAnnotationsRequest)(nil),  // 2: scholia.v1.BatchCreateAnnotationsRequest
-	(*BatchCreateAnnotationsResponse)(nil), // 3: scholia.v1.BatchCreateAnnotationsResponse
-	(*GetAnnotationRequest)(nil),           // 4: scholia.v1.GetAnnotationRequest
-	(*GetAnnotationResponse)(nil),          // 5: scholia.v1.GetAnnotationResponse
-	(*ListAnnotationsRequest)(nil),         // 6: scholia.v1.ListAnnotationsRequest
-	(*ListAnnotationsResponse)(nil),        // 7: scholia.v1.ListAnnotationsResponse
-	(*UpdateAnnotationRequest)(nil),        // 8: scholia.v1.UpdateAnnotationRequest
-	(*UpdateAnnotationResponse)(nil),       // 9: scholia.v1.UpdateAnnotationResponse
-	(*DeleteAnnotationRequest)(nil),        // 10: scholia.v1.DeleteAnnotationRequest
-	(*DeleteAnnotationResponse)(nil),       // 11: scholia.v1.DeleteAnnotationResponse
-	(*GetLayerRequest)(nil),                // 12: scholia.v1.GetLayerRequest
-	(*GetLayerResponse)(nil),               // 13: scholia.v1.GetLayerResponse
-	(*ListLayersRequest)(nil),              // 14: scholia.v1.ListLayersRequest
-	(*ListLayersResponse)(nil),             // 15: scholia.v1.ListLayersResponse
-	(*UpdateLayerRequest)(nil),             // 16: scholia.v1.UpdateLayerRequest
-	(*UpdateLayerResponse)(nil),            // 17: scholia.v1.UpdateLayerResponse
-	(*Annotation)(nil),                     // 18: scholia.v1.Annotation
-	(AnnotationKind)(0),                    // 19: scholia.v1.AnnotationKind
-	(*fieldmaskpb.FieldMask)(nil),          // 20: google.protobuf.FieldMask
-	(*Layer)(nil),                          // 21: scholia.v1.Layer
+	(*CreateAnnotationRequest)(nil),         // 0: scholia.v1.CreateAnnotationRequest
+	(*CreateAnnotationResponse)(nil),        // 1: scholia.v1.CreateAnnotationResponse
+	(*BatchCreateAnnotationsRequest)(nil),   // 2: scholia.v1.BatchCreateAnnotationsRequest
+	(*BatchCreateAnnotationsResponse)(nil),  // 3: scholia.v1.BatchCreateAnnotationsResponse
+	(*GetAnnotationRequest)(nil),            // 4: scholia.v1.GetAnnotationRequest
+	(*GetAnnotationResponse)(nil),           // 5: scholia.v1.GetAnnotationResponse
+	(*ListAnnotationsRequest)(nil),          // 6: scholia.v1.ListAnnotationsRequest
+	(*ListAnnotationsResponse)(nil),         // 7: scholia.v1.ListAnnotationsResponse
+	(*UpdateAnnotationRequest)(nil),         // 8: scholia.v1.UpdateAnnotationRequest
+	(*UpdateAnnotationResponse)(nil),        // 9: scholia.v1.UpdateAnnotationResponse
+	(*DeleteAnnotationRequest)(nil),         // 10: scholia.v1.DeleteAnnotationRequest
+	(*DeleteAnnotationResponse)(nil),        // 11: scholia.v1.DeleteAnnotationResponse
+	(*GetLayerRequest)(nil),                 // 12: scholia.v1.GetLayerRequest
+	(*GetLayerResponse)(nil),                // 13: scholia.v1.GetLayerResponse
+	(*ListLayersRequest)(nil),               // 14: scholia.v1.ListLayersRequest
+	(*ListLayersResponse)(nil),              // 15: scholia.v1.ListLayersResponse
+	(*UpdateLayerRequest)(nil),              // 16: scholia.v1.UpdateLayerRequest
+	(*UpdateLayerResponse)(nil),             // 17: scholia.v1.UpdateLayerResponse
+	(*ListAnnotationRevisionsRequest)(nil),  // 18: scholia.v1.ListAnnotationRevisionsRequest
+	(*ListAnnotationRevisionsResponse)(nil), // 19: scholia.v1.ListAnnotationRevisionsResponse
+	(*AnnotationRevision)(nil),              // 20: scholia.v1.AnnotationRevision
+	(*Annotation)(nil),                      // 21: scholia.v1.Annotation
+	(AnnotationKind)(0),                     // 22: scholia.v1.AnnotationKind
+	(*fieldmaskpb.FieldMask)(nil),           // 23: google.protobuf.FieldMask
+	(*Layer)(nil),                           // 24: scholia.v1.Layer
+	(*timestamppb.Timestamp)(nil),           // 25: google.protobuf.Timestamp
+	(ChangeType)(0),                         // 26: scholia.v1.ChangeType
 }
 var file_scholia_v1_annotation_service_proto_depIdxs = []int32{
-	18, // 0: scholia.v1.CreateAnnotationRequest.annotation:type_name -> scholia.v1.Annotation
-	18, // 1: scholia.v1.CreateAnnotationResponse.annotation:type_name -> scholia.v1.Annotation
-	18, // 2: scholia.v1.BatchCreateAnnotationsRequest.annotations:type_name -> scholia.v1.Annotation
-	18, // 3: scholia.v1.BatchCreateAnnotationsResponse.annotations:type_name -> scholia.v1.Annotation
-	18, // 4: scholia.v1.GetAnnotationResponse.annotation:type_name -> scholia.v1.Annotation
-	19, // 5: scholia.v1.ListAnnotationsRequest.kinds:type_name -> scholia.v1.AnnotationKind
-	18, // 6: scholia.v1.ListAnnotationsResponse.annotations:type_name -> scholia.v1.Annotation
-	18, // 7: scholia.v1.UpdateAnnotationRequest.annotation:type_name -> scholia.v1.Annotation
-	20, // 8: scholia.v1.UpdateAnnotationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	18, // 9: scholia.v1.UpdateAnnotationResponse.annotation:type_name -> scholia.v1.Annotation
-	21, // 10: scholia.v1.GetLayerResponse.layer:type_name -> scholia.v1.Layer
-	21, // 11: scholia.v1.ListLayersResponse.layers:type_name -> scholia.v1.Layer
-	21, // 12: scholia.v1.UpdateLayerRequest.layer:type_name -> scholia.v1.Layer
-	21, // 13: scholia.v1.UpdateLayerResponse.layer:type_name -> scholia.v1.Layer
-	0,  // 14: scholia.v1.AnnotationService.CreateAnnotation:input_type -> scholia.v1.CreateAnnotationRequest
-	2,  // 15: scholia.v1.AnnotationService.BatchCreateAnnotations:input_type -> scholia.v1.BatchCreateAnnotationsRequest
-	4,  // 16: scholia.v1.AnnotationService.GetAnnotation:input_type -> scholia.v1.GetAnnotationRequest
-	6,  // 17: scholia.v1.AnnotationService.ListAnnotations:input_type -> scholia.v1.ListAnnotationsRequest
-	8,  // 18: scholia.v1.AnnotationService.UpdateAnnotation:input_type -> scholia.v1.UpdateAnnotationRequest
-	10, // 19: scholia.v1.AnnotationService.DeleteAnnotation:input_type -> scholia.v1.DeleteAnnotationRequest
-	12, // 20: scholia.v1.AnnotationService.GetLayer:input_type -> scholia.v1.GetLayerRequest
-	14, // 21: scholia.v1.AnnotationService.ListLayers:input_type -> scholia.v1.ListLayersRequest
-	16, // 22: scholia.v1.AnnotationService.UpdateLayer:input_type -> scholia.v1.UpdateLayerRequest
-	1,  // 23: scholia.v1.AnnotationService.CreateAnnotation:output_type -> scholia.v1.CreateAnnotationResponse
-	3,  // 24: scholia.v1.AnnotationService.BatchCreateAnnotations:output_type -> scholia.v1.BatchCreateAnnotationsResponse
-	5,  // 25: scholia.v1.AnnotationService.GetAnnotation:output_type -> scholia.v1.GetAnnotationResponse
-	7,  // 26: scholia.v1.AnnotationService.ListAnnotations:output_type -> scholia.v1.ListAnnotationsResponse
-	9,  // 27: scholia.v1.AnnotationService.UpdateAnnotation:output_type -> scholia.v1.UpdateAnnotationResponse
-	11, // 28: scholia.v1.AnnotationService.DeleteAnnotation:output_type -> scholia.v1.DeleteAnnotationResponse
-	13, // 29: scholia.v1.AnnotationService.GetLayer:output_type -> scholia.v1.GetLayerResponse
-	15, // 30: scholia.v1.AnnotationService.ListLayers:output_type -> scholia.v1.ListLayersResponse
-	17, // 31: scholia.v1.AnnotationService.UpdateLayer:output_type -> scholia.v1.UpdateLayerResponse
-	23, // [23:32] is the sub-list for method output_type
-	14, // [14:23] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	21, // 0: scholia.v1.CreateAnnotationRequest.annotation:type_name -> scholia.v1.Annotation
+	21, // 1: scholia.v1.CreateAnnotationResponse.annotation:type_name -> scholia.v1.Annotation
+	21, // 2: scholia.v1.BatchCreateAnnotationsRequest.annotations:type_name -> scholia.v1.Annotation
+	21, // 3: scholia.v1.BatchCreateAnnotationsResponse.annotations:type_name -> scholia.v1.Annotation
+	21, // 4: scholia.v1.GetAnnotationResponse.annotation:type_name -> scholia.v1.Annotation
+	22, // 5: scholia.v1.ListAnnotationsRequest.kinds:type_name -> scholia.v1.AnnotationKind
+	21, // 6: scholia.v1.ListAnnotationsResponse.annotations:type_name -> scholia.v1.Annotation
+	21, // 7: scholia.v1.UpdateAnnotationRequest.annotation:type_name -> scholia.v1.Annotation
+	23, // 8: scholia.v1.UpdateAnnotationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 9: scholia.v1.UpdateAnnotationResponse.annotation:type_name -> scholia.v1.Annotation
+	24, // 10: scholia.v1.GetLayerResponse.layer:type_name -> scholia.v1.Layer
+	24, // 11: scholia.v1.ListLayersResponse.layers:type_name -> scholia.v1.Layer
+	24, // 12: scholia.v1.UpdateLayerRequest.layer:type_name -> scholia.v1.Layer
+	24, // 13: scholia.v1.UpdateLayerResponse.layer:type_name -> scholia.v1.Layer
+	20, // 14: scholia.v1.ListAnnotationRevisionsResponse.revisions:type_name -> scholia.v1.AnnotationRevision
+	25, // 15: scholia.v1.AnnotationRevision.time:type_name -> google.protobuf.Timestamp
+	26, // 16: scholia.v1.AnnotationRevision.type:type_name -> scholia.v1.ChangeType
+	21, // 17: scholia.v1.AnnotationRevision.annotation:type_name -> scholia.v1.Annotation
+	0,  // 18: scholia.v1.AnnotationService.CreateAnnotation:input_type -> scholia.v1.CreateAnnotationRequest
+	2,  // 19: scholia.v1.AnnotationService.BatchCreateAnnotations:input_type -> scholia.v1.BatchCreateAnnotationsRequest
+	4,  // 20: scholia.v1.AnnotationService.GetAnnotation:input_type -> scholia.v1.GetAnnotationRequest
+	6,  // 21: scholia.v1.AnnotationService.ListAnnotations:input_type -> scholia.v1.ListAnnotationsRequest
+	8,  // 22: scholia.v1.AnnotationService.UpdateAnnotation:input_type -> scholia.v1.UpdateAnnotationRequest
+	10, // 23: scholia.v1.AnnotationService.DeleteAnnotation:input_type -> scholia.v1.DeleteAnnotationRequest
+	12, // 24: scholia.v1.AnnotationService.GetLayer:input_type -> scholia.v1.GetLayerRequest
+	14, // 25: scholia.v1.AnnotationService.ListLayers:input_type -> scholia.v1.ListLayersRequest
+	16, // 26: scholia.v1.AnnotationService.UpdateLayer:input_type -> scholia.v1.UpdateLayerRequest
+	18, // 27: scholia.v1.AnnotationService.ListAnnotationRevisions:input_type -> scholia.v1.ListAnnotationRevisionsRequest
+	1,  // 28: scholia.v1.AnnotationService.CreateAnnotation:output_type -> scholia.v1.CreateAnnotationResponse
+	3,  // 29: scholia.v1.AnnotationService.BatchCreateAnnotations:output_type -> scholia.v1.BatchCreateAnnotationsResponse
+	5,  // 30: scholia.v1.AnnotationService.GetAnnotation:output_type -> scholia.v1.GetAnnotationResponse
+	7,  // 31: scholia.v1.AnnotationService.ListAnnotations:output_type -> scholia.v1.ListAnnotationsResponse
+	9,  // 32: scholia.v1.AnnotationService.UpdateAnnotation:output_type -> scholia.v1.UpdateAnnotationResponse
+	11, // 33: scholia.v1.AnnotationService.DeleteAnnotation:output_type -> scholia.v1.DeleteAnnotationResponse
+	13, // 34: scholia.v1.AnnotationService.GetLayer:output_type -> scholia.v1.GetLayerResponse
+	15, // 35: scholia.v1.AnnotationService.ListLayers:output_type -> scholia.v1.ListLayersResponse
+	17, // 36: scholia.v1.AnnotationService.UpdateLayer:output_type -> scholia.v1.UpdateLayerResponse
+	19, // 37: scholia.v1.AnnotationService.ListAnnotationRevisions:output_type -> scholia.v1.ListAnnotationRevisionsResponse
+	28, // [28:38] is the sub-list for method output_type
+	18, // [18:28] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_scholia_v1_annotation_service_proto_init() }
@@ -1219,6 +1429,7 @@ func file_scholia_v1_annotation_service_proto_init() {
 	if File_scholia_v1_annotation_service_proto != nil {
 		return
 	}
+	file_scholia_v1_corpus_service_proto_init()
 	file_scholia_v1_resources_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1226,7 +1437,7 @@ func file_scholia_v1_annotation_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scholia_v1_annotation_service_proto_rawDesc), len(file_scholia_v1_annotation_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,15 +19,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AnnotationService_CreateAnnotation_FullMethodName       = "/scholia.v1.AnnotationService/CreateAnnotation"
-	AnnotationService_BatchCreateAnnotations_FullMethodName = "/scholia.v1.AnnotationService/BatchCreateAnnotations"
-	AnnotationService_GetAnnotation_FullMethodName          = "/scholia.v1.AnnotationService/GetAnnotation"
-	AnnotationService_ListAnnotations_FullMethodName        = "/scholia.v1.AnnotationService/ListAnnotations"
-	AnnotationService_UpdateAnnotation_FullMethodName       = "/scholia.v1.AnnotationService/UpdateAnnotation"
-	AnnotationService_DeleteAnnotation_FullMethodName       = "/scholia.v1.AnnotationService/DeleteAnnotation"
-	AnnotationService_GetLayer_FullMethodName               = "/scholia.v1.AnnotationService/GetLayer"
-	AnnotationService_ListLayers_FullMethodName             = "/scholia.v1.AnnotationService/ListLayers"
-	AnnotationService_UpdateLayer_FullMethodName            = "/scholia.v1.AnnotationService/UpdateLayer"
+	AnnotationService_CreateAnnotation_FullMethodName        = "/scholia.v1.AnnotationService/CreateAnnotation"
+	AnnotationService_BatchCreateAnnotations_FullMethodName  = "/scholia.v1.AnnotationService/BatchCreateAnnotations"
+	AnnotationService_GetAnnotation_FullMethodName           = "/scholia.v1.AnnotationService/GetAnnotation"
+	AnnotationService_ListAnnotations_FullMethodName         = "/scholia.v1.AnnotationService/ListAnnotations"
+	AnnotationService_UpdateAnnotation_FullMethodName        = "/scholia.v1.AnnotationService/UpdateAnnotation"
+	AnnotationService_DeleteAnnotation_FullMethodName        = "/scholia.v1.AnnotationService/DeleteAnnotation"
+	AnnotationService_GetLayer_FullMethodName                = "/scholia.v1.AnnotationService/GetLayer"
+	AnnotationService_ListLayers_FullMethodName              = "/scholia.v1.AnnotationService/ListLayers"
+	AnnotationService_UpdateLayer_FullMethodName             = "/scholia.v1.AnnotationService/UpdateLayer"
+	AnnotationService_ListAnnotationRevisions_FullMethodName = "/scholia.v1.AnnotationService/ListAnnotationRevisions"
 )
 
 // AnnotationServiceClient is the client API for AnnotationService service.
@@ -59,6 +60,11 @@ type AnnotationServiceClient interface {
 	ListLayers(ctx context.Context, in *ListLayersRequest, opts ...grpc.CallOption) (*ListLayersResponse, error)
 	// UpdateLayer sets a layer's status (in progress or done).
 	UpdateLayer(ctx context.Context, in *UpdateLayerRequest, opts ...grpc.CallOption) (*UpdateLayerResponse, error)
+	// ListAnnotationRevisions returns every version of an annotation, oldest
+	// first, with who wrote it, when, and what it changed; a deleted
+	// annotation ends with its deletion. Versions older than the server's
+	// retention are no longer kept.
+	ListAnnotationRevisions(ctx context.Context, in *ListAnnotationRevisionsRequest, opts ...grpc.CallOption) (*ListAnnotationRevisionsResponse, error)
 }
 
 type annotationServiceClient struct {
@@ -159,6 +165,16 @@ func (c *annotationServiceClient) UpdateLayer(ctx context.Context, in *UpdateLay
 	return out, nil
 }
 
+func (c *annotationServiceClient) ListAnnotationRevisions(ctx context.Context, in *ListAnnotationRevisionsRequest, opts ...grpc.CallOption) (*ListAnnotationRevisionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAnnotationRevisionsResponse)
+	err := c.cc.Invoke(ctx, AnnotationService_ListAnnotationRevisions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AnnotationServiceServer is the server API for AnnotationService service.
 // All implementations must embed UnimplementedAnnotationServiceServer
 // for forward compatibility.
@@ -188,6 +204,11 @@ type AnnotationServiceServer interface {
 	ListLayers(context.Context, *ListLayersRequest) (*ListLayersResponse, error)
 	// UpdateLayer sets a layer's status (in progress or done).
 	UpdateLayer(context.Context, *UpdateLayerRequest) (*UpdateLayerResponse, error)
+	// ListAnnotationRevisions returns every version of an annotation, oldest
+	// first, with who wrote it, when, and what it changed; a deleted
+	// annotation ends with its deletion. Versions older than the server's
+	// retention are no longer kept.
+	ListAnnotationRevisions(context.Context, *ListAnnotationRevisionsRequest) (*ListAnnotationRevisionsResponse, error)
 	mustEmbedUnimplementedAnnotationServiceServer()
 }
 
@@ -224,6 +245,9 @@ func (UnimplementedAnnotationServiceServer) ListLayers(context.Context, *ListLay
 }
 func (UnimplementedAnnotationServiceServer) UpdateLayer(context.Context, *UpdateLayerRequest) (*UpdateLayerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateLayer not implemented")
+}
+func (UnimplementedAnnotationServiceServer) ListAnnotationRevisions(context.Context, *ListAnnotationRevisionsRequest) (*ListAnnotationRevisionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAnnotationRevisions not implemented")
 }
 func (UnimplementedAnnotationServiceServer) mustEmbedUnimplementedAnnotationServiceServer() {}
 func (UnimplementedAnnotationServiceServer) testEmbeddedByValue()                           {}
@@ -408,6 +432,24 @@ func _AnnotationService_UpdateLayer_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AnnotationService_ListAnnotationRevisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAnnotationRevisionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnnotationServiceServer).ListAnnotationRevisions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnnotationService_ListAnnotationRevisions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnnotationServiceServer).ListAnnotationRevisions(ctx, req.(*ListAnnotationRevisionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AnnotationService_ServiceDesc is the grpc.ServiceDesc for AnnotationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -450,6 +492,10 @@ var AnnotationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateLayer",
 			Handler:    _AnnotationService_UpdateLayer_Handler,
+		},
+		{
+			MethodName: "ListAnnotationRevisions",
+			Handler:    _AnnotationService_ListAnnotationRevisions_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

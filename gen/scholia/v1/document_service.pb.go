@@ -75,6 +75,67 @@ func (DocumentView) EnumDescriptor() ([]byte, []int) {
 	return file_scholia_v1_document_service_proto_rawDescGZIP(), []int{0}
 }
 
+// ImportStatus says what happened to one unit of an import.
+type ImportStatus int32
+
+const (
+	// Not specified.
+	ImportStatus_IMPORT_STATUS_UNSPECIFIED ImportStatus = 0
+	// Stored, with all its annotations.
+	ImportStatus_IMPORT_STATUS_CREATED ImportStatus = 1
+	// Refused; nothing of it was written. error says why.
+	ImportStatus_IMPORT_STATUS_FAILED ImportStatus = 2
+	// Dry run: valid, and would have been created.
+	ImportStatus_IMPORT_STATUS_VALIDATED ImportStatus = 3
+	// Not tried, because an earlier unit failed and the import stopped.
+	ImportStatus_IMPORT_STATUS_NOT_ATTEMPTED ImportStatus = 4
+)
+
+// Enum value maps for ImportStatus.
+var (
+	ImportStatus_name = map[int32]string{
+		0: "IMPORT_STATUS_UNSPECIFIED",
+		1: "IMPORT_STATUS_CREATED",
+		2: "IMPORT_STATUS_FAILED",
+		3: "IMPORT_STATUS_VALIDATED",
+		4: "IMPORT_STATUS_NOT_ATTEMPTED",
+	}
+	ImportStatus_value = map[string]int32{
+		"IMPORT_STATUS_UNSPECIFIED":   0,
+		"IMPORT_STATUS_CREATED":       1,
+		"IMPORT_STATUS_FAILED":        2,
+		"IMPORT_STATUS_VALIDATED":     3,
+		"IMPORT_STATUS_NOT_ATTEMPTED": 4,
+	}
+)
+
+func (x ImportStatus) Enum() *ImportStatus {
+	p := new(ImportStatus)
+	*p = x
+	return p
+}
+
+func (x ImportStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ImportStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_scholia_v1_document_service_proto_enumTypes[1].Descriptor()
+}
+
+func (ImportStatus) Type() protoreflect.EnumType {
+	return &file_scholia_v1_document_service_proto_enumTypes[1]
+}
+
+func (x ImportStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ImportStatus.Descriptor instead.
+func (ImportStatus) EnumDescriptor() ([]byte, []int) {
+	return file_scholia_v1_document_service_proto_rawDescGZIP(), []int{1}
+}
+
 // CreateDocumentRequest is the input of CreateDocument.
 type CreateDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -616,6 +677,558 @@ func (*DeleteDocumentResponse) Descriptor() ([]byte, []int) {
 	return file_scholia_v1_document_service_proto_rawDescGZIP(), []int{9}
 }
 
+// ImportDocumentsRequest is one message of an ImportDocuments stream: the
+// first carries only options, each later one documents (a client batches
+// several per message to save round trips) and, after the documents they
+// refer to, links.
+type ImportDocumentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The import's options: required in the first message, not allowed later.
+	Options *ImportOptions `protobuf:"bytes,1,opt,name=options,proto3" json:"options,omitempty"`
+	// Documents with their annotations, in the order they are imported.
+	Documents     []*ImportDocument `protobuf:"bytes,2,rep,name=documents,proto3" json:"documents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportDocumentsRequest) Reset() {
+	*x = ImportDocumentsRequest{}
+	mi := &file_scholia_v1_document_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportDocumentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportDocumentsRequest) ProtoMessage() {}
+
+func (x *ImportDocumentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_document_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportDocumentsRequest.ProtoReflect.Descriptor instead.
+func (*ImportDocumentsRequest) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_document_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ImportDocumentsRequest) GetOptions() *ImportOptions {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+func (x *ImportDocumentsRequest) GetDocuments() []*ImportDocument {
+	if x != nil {
+		return x.Documents
+	}
+	return nil
+}
+
+// ImportOptions say where an import goes and how it behaves.
+type ImportOptions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project; it must exist, and the documents must be new in it.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// The layer of annotations that name no annotator: a user or "gold".
+	// Default: the caller.
+	Annotator string `protobuf:"bytes,2,opt,name=annotator,proto3" json:"annotator,omitempty"`
+	// Validate everything exactly as a real import would, write nothing.
+	DryRun bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// Skip a document that fails (reporting it) and go on; by default the
+	// first failure ends the import.
+	KeepGoing     bool `protobuf:"varint,4,opt,name=keep_going,json=keepGoing,proto3" json:"keep_going,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportOptions) Reset() {
+	*x = ImportOptions{}
+	mi := &file_scholia_v1_document_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportOptions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportOptions) ProtoMessage() {}
+
+func (x *ImportOptions) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_document_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportOptions.ProtoReflect.Descriptor instead.
+func (*ImportOptions) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_document_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ImportOptions) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ImportOptions) GetAnnotator() string {
+	if x != nil {
+		return x.Annotator
+	}
+	return ""
+}
+
+func (x *ImportOptions) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+func (x *ImportOptions) GetKeepGoing() bool {
+	if x != nil {
+		return x.KeepGoing
+	}
+	return false
+}
+
+// ImportDocument is one unit of an import, stored all or nothing.
+//
+// Annotation ids in it are local: chosen by the client (for example the
+// numbers of brat's T1, E2), unique within the whole import, and references
+// between annotations (arguments, claimants, relation ends, cluster members)
+// use them. The server stores each annotation under a new id and rewrites
+// the references. A reference may name an annotation of the same unit, in
+// any order, or of a unit sent earlier in the same import.
+//
+// A unit without a document is a link: clusters and relations that join
+// annotations of several documents, sent after all of them.
+type ImportDocument struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The document, with its text; project_id may be left empty. Empty for a
+	// link.
+	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// The document's mentions, events, claims, relations and clusters, or a
+	// link's clusters and relations, with local ids. project_id and
+	// document_id may be left empty (clusters have none); an empty annotator
+	// is ImportOptions.annotator.
+	Annotations []*Annotation `protobuf:"bytes,2,rep,name=annotations,proto3" json:"annotations,omitempty"`
+	// Layer statuses to set, such as LAYER_STATUS_DONE for a finished layer.
+	Layers []*Layer `protobuf:"bytes,3,rep,name=layers,proto3" json:"layers,omitempty"`
+	// Where the unit was read from, for example "corpus/a.ann" or "line 7";
+	// returned in its result so that errors can name the file.
+	Source        string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportDocument) Reset() {
+	*x = ImportDocument{}
+	mi := &file_scholia_v1_document_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportDocument) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportDocument) ProtoMessage() {}
+
+func (x *ImportDocument) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_document_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportDocument.ProtoReflect.Descriptor instead.
+func (*ImportDocument) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_document_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ImportDocument) GetDocument() *Document {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+func (x *ImportDocument) GetAnnotations() []*Annotation {
+	if x != nil {
+		return x.Annotations
+	}
+	return nil
+}
+
+func (x *ImportDocument) GetLayers() []*Layer {
+	if x != nil {
+		return x.Layers
+	}
+	return nil
+}
+
+func (x *ImportDocument) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+// ImportFieldViolation is one problem with one field of a unit, as in
+// google.rpc.BadRequest. Paths are relative to the ImportDocument, such as
+// "annotations[3].mention.label".
+type ImportFieldViolation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field's path.
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// What is wrong with it.
+	Description   string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportFieldViolation) Reset() {
+	*x = ImportFieldViolation{}
+	mi := &file_scholia_v1_document_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportFieldViolation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportFieldViolation) ProtoMessage() {}
+
+func (x *ImportFieldViolation) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_document_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportFieldViolation.ProtoReflect.Descriptor instead.
+func (*ImportFieldViolation) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_document_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ImportFieldViolation) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *ImportFieldViolation) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// ImportError says why a unit was not imported, as a failed call would.
+type ImportError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The canonical gRPC code (google.rpc.Code), e.g. 3 for INVALID_ARGUMENT.
+	Code int32 `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
+	// A stable upper-case reason, e.g. "DOCUMENT_EXISTS".
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// What went wrong, for people.
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// One entry per problem with the unit's fields.
+	FieldViolations []*ImportFieldViolation `protobuf:"bytes,4,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ImportError) Reset() {
+	*x = ImportError{}
+	mi := &file_scholia_v1_document_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportError) ProtoMessage() {}
+
+func (x *ImportError) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_document_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportError.ProtoReflect.Descriptor instead.
+func (*ImportError) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_document_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ImportError) GetCode() int32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *ImportError) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ImportError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ImportError) GetFieldViolations() []*ImportFieldViolation {
+	if x != nil {
+		return x.FieldViolations
+	}
+	return nil
+}
+
+// ImportResult is what happened to one unit of an import.
+type ImportResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The document's id; empty for a link.
+	DocumentId string `protobuf:"bytes,1,opt,name=document_id,json=documentId,proto3" json:"document_id,omitempty"`
+	// The unit's source, as sent.
+	Source string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	// What happened.
+	Status ImportStatus `protobuf:"varint,3,opt,name=status,proto3,enum=scholia.v1.ImportStatus" json:"status,omitempty"`
+	// The annotations stored (or, dry run, validated).
+	AnnotationCount int32 `protobuf:"varint,4,opt,name=annotation_count,json=annotationCount,proto3" json:"annotation_count,omitempty"`
+	// The revision that stored the unit; 0 unless created.
+	Revision int64 `protobuf:"varint,5,opt,name=revision,proto3" json:"revision,omitempty"`
+	// Why the unit failed.
+	Error         *ImportError `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportResult) Reset() {
+	*x = ImportResult{}
+	mi := &file_scholia_v1_document_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportResult) ProtoMessage() {}
+
+func (x *ImportResult) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_document_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportResult.ProtoReflect.Descriptor instead.
+func (*ImportResult) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_document_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ImportResult) GetDocumentId() string {
+	if x != nil {
+		return x.DocumentId
+	}
+	return ""
+}
+
+func (x *ImportResult) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *ImportResult) GetStatus() ImportStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ImportStatus_IMPORT_STATUS_UNSPECIFIED
+}
+
+func (x *ImportResult) GetAnnotationCount() int32 {
+	if x != nil {
+		return x.AnnotationCount
+	}
+	return 0
+}
+
+func (x *ImportResult) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *ImportResult) GetError() *ImportError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// ImportDocumentsResponse is the output of ImportDocuments.
+type ImportDocumentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per unit received, in order.
+	Results []*ImportResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// Documents created (dry run: validated).
+	Documents int32 `protobuf:"varint,2,opt,name=documents,proto3" json:"documents,omitempty"`
+	// Annotations created (dry run: validated).
+	Annotations int64 `protobuf:"varint,3,opt,name=annotations,proto3" json:"annotations,omitempty"`
+	// Links created (dry run: validated).
+	Links int32 `protobuf:"varint,4,opt,name=links,proto3" json:"links,omitempty"`
+	// Units that failed.
+	Failed int32 `protobuf:"varint,5,opt,name=failed,proto3" json:"failed,omitempty"`
+	// Whether the import ended at a failed unit (keep_going was not set);
+	// units after it were not imported.
+	Stopped bool `protobuf:"varint,6,opt,name=stopped,proto3" json:"stopped,omitempty"`
+	// Whether this was a dry run: nothing was written.
+	DryRun bool `protobuf:"varint,7,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// The newest revision the import wrote; 0 if none.
+	Revision      int64 `protobuf:"varint,8,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportDocumentsResponse) Reset() {
+	*x = ImportDocumentsResponse{}
+	mi := &file_scholia_v1_document_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportDocumentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportDocumentsResponse) ProtoMessage() {}
+
+func (x *ImportDocumentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_scholia_v1_document_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportDocumentsResponse.ProtoReflect.Descriptor instead.
+func (*ImportDocumentsResponse) Descriptor() ([]byte, []int) {
+	return file_scholia_v1_document_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ImportDocumentsResponse) GetResults() []*ImportResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+func (x *ImportDocumentsResponse) GetDocuments() int32 {
+	if x != nil {
+		return x.Documents
+	}
+	return 0
+}
+
+func (x *ImportDocumentsResponse) GetAnnotations() int64 {
+	if x != nil {
+		return x.Annotations
+	}
+	return 0
+}
+
+func (x *ImportDocumentsResponse) GetLinks() int32 {
+	if x != nil {
+		return x.Links
+	}
+	return 0
+}
+
+func (x *ImportDocumentsResponse) GetFailed() int32 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
+func (x *ImportDocumentsResponse) GetStopped() bool {
+	if x != nil {
+		return x.Stopped
+	}
+	return false
+}
+
+func (x *ImportDocumentsResponse) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+func (x *ImportDocumentsResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
 var File_scholia_v1_document_service_proto protoreflect.FileDescriptor
 
 const file_scholia_v1_document_service_proto_rawDesc = "" +
@@ -658,17 +1271,64 @@ const file_scholia_v1_document_service_proto_rawDesc = "" +
 	"\vdocument_id\x18\x02 \x01(\tR\n" +
 	"documentId\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\"\x18\n" +
-	"\x16DeleteDocumentResponse*^\n" +
+	"\x16DeleteDocumentResponse\"\x87\x01\n" +
+	"\x16ImportDocumentsRequest\x123\n" +
+	"\aoptions\x18\x01 \x01(\v2\x19.scholia.v1.ImportOptionsR\aoptions\x128\n" +
+	"\tdocuments\x18\x02 \x03(\v2\x1a.scholia.v1.ImportDocumentR\tdocuments\"\x84\x01\n" +
+	"\rImportOptions\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12\x1c\n" +
+	"\tannotator\x18\x02 \x01(\tR\tannotator\x12\x17\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\x12\x1d\n" +
+	"\n" +
+	"keep_going\x18\x04 \x01(\bR\tkeepGoing\"\xbf\x01\n" +
+	"\x0eImportDocument\x120\n" +
+	"\bdocument\x18\x01 \x01(\v2\x14.scholia.v1.DocumentR\bdocument\x128\n" +
+	"\vannotations\x18\x02 \x03(\v2\x16.scholia.v1.AnnotationR\vannotations\x12)\n" +
+	"\x06layers\x18\x03 \x03(\v2\x11.scholia.v1.LayerR\x06layers\x12\x16\n" +
+	"\x06source\x18\x04 \x01(\tR\x06source\"N\n" +
+	"\x14ImportFieldViolation\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"\xa0\x01\n" +
+	"\vImportError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12K\n" +
+	"\x10field_violations\x18\x04 \x03(\v2 .scholia.v1.ImportFieldViolationR\x0ffieldViolations\"\xef\x01\n" +
+	"\fImportResult\x12\x1f\n" +
+	"\vdocument_id\x18\x01 \x01(\tR\n" +
+	"documentId\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\x120\n" +
+	"\x06status\x18\x03 \x01(\x0e2\x18.scholia.v1.ImportStatusR\x06status\x12)\n" +
+	"\x10annotation_count\x18\x04 \x01(\x05R\x0fannotationCount\x12\x1a\n" +
+	"\brevision\x18\x05 \x01(\x03R\brevision\x12-\n" +
+	"\x05error\x18\x06 \x01(\v2\x17.scholia.v1.ImportErrorR\x05error\"\x8a\x02\n" +
+	"\x17ImportDocumentsResponse\x122\n" +
+	"\aresults\x18\x01 \x03(\v2\x18.scholia.v1.ImportResultR\aresults\x12\x1c\n" +
+	"\tdocuments\x18\x02 \x01(\x05R\tdocuments\x12 \n" +
+	"\vannotations\x18\x03 \x01(\x03R\vannotations\x12\x14\n" +
+	"\x05links\x18\x04 \x01(\x05R\x05links\x12\x16\n" +
+	"\x06failed\x18\x05 \x01(\x05R\x06failed\x12\x18\n" +
+	"\astopped\x18\x06 \x01(\bR\astopped\x12\x17\n" +
+	"\adry_run\x18\a \x01(\bR\x06dryRun\x12\x1a\n" +
+	"\brevision\x18\b \x01(\x03R\brevision*^\n" +
 	"\fDocumentView\x12\x1d\n" +
 	"\x19DOCUMENT_VIEW_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DOCUMENT_VIEW_BASIC\x10\x01\x12\x16\n" +
-	"\x12DOCUMENT_VIEW_FULL\x10\x022\xc2\x03\n" +
+	"\x12DOCUMENT_VIEW_FULL\x10\x02*\xa0\x01\n" +
+	"\fImportStatus\x12\x1d\n" +
+	"\x19IMPORT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15IMPORT_STATUS_CREATED\x10\x01\x12\x18\n" +
+	"\x14IMPORT_STATUS_FAILED\x10\x02\x12\x1b\n" +
+	"\x17IMPORT_STATUS_VALIDATED\x10\x03\x12\x1f\n" +
+	"\x1bIMPORT_STATUS_NOT_ATTEMPTED\x10\x042\xa0\x04\n" +
 	"\x0fDocumentService\x12W\n" +
 	"\x0eCreateDocument\x12!.scholia.v1.CreateDocumentRequest\x1a\".scholia.v1.CreateDocumentResponse\x12N\n" +
 	"\vGetDocument\x12\x1e.scholia.v1.GetDocumentRequest\x1a\x1f.scholia.v1.GetDocumentResponse\x12T\n" +
 	"\rListDocuments\x12 .scholia.v1.ListDocumentsRequest\x1a!.scholia.v1.ListDocumentsResponse\x12W\n" +
 	"\x0eUpdateDocument\x12!.scholia.v1.UpdateDocumentRequest\x1a\".scholia.v1.UpdateDocumentResponse\x12W\n" +
-	"\x0eDeleteDocument\x12!.scholia.v1.DeleteDocumentRequest\x1a\".scholia.v1.DeleteDocumentResponseB\xa8\x01\n" +
+	"\x0eDeleteDocument\x12!.scholia.v1.DeleteDocumentRequest\x1a\".scholia.v1.DeleteDocumentResponse\x12\\\n" +
+	"\x0fImportDocuments\x12\".scholia.v1.ImportDocumentsRequest\x1a#.scholia.v1.ImportDocumentsResponse(\x01B\xa8\x01\n" +
 	"\x0ecom.scholia.v1B\x14DocumentServiceProtoP\x01Z7github.com/scholia-nlp/scholia/gen/scholia/v1;scholiav1\xa2\x02\x03SXX\xaa\x02\n" +
 	"Scholia.V1\xca\x02\n" +
 	"Scholia\\V1\xe2\x02\x16Scholia\\V1\\GPBMetadata\xea\x02\vScholia::V1b\x06proto3"
@@ -685,47 +1345,68 @@ func file_scholia_v1_document_service_proto_rawDescGZIP() []byte {
 	return file_scholia_v1_document_service_proto_rawDescData
 }
 
-var file_scholia_v1_document_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_scholia_v1_document_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_scholia_v1_document_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_scholia_v1_document_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_scholia_v1_document_service_proto_goTypes = []any{
-	(DocumentView)(0),              // 0: scholia.v1.DocumentView
-	(*CreateDocumentRequest)(nil),  // 1: scholia.v1.CreateDocumentRequest
-	(*CreateDocumentResponse)(nil), // 2: scholia.v1.CreateDocumentResponse
-	(*GetDocumentRequest)(nil),     // 3: scholia.v1.GetDocumentRequest
-	(*GetDocumentResponse)(nil),    // 4: scholia.v1.GetDocumentResponse
-	(*ListDocumentsRequest)(nil),   // 5: scholia.v1.ListDocumentsRequest
-	(*ListDocumentsResponse)(nil),  // 6: scholia.v1.ListDocumentsResponse
-	(*UpdateDocumentRequest)(nil),  // 7: scholia.v1.UpdateDocumentRequest
-	(*UpdateDocumentResponse)(nil), // 8: scholia.v1.UpdateDocumentResponse
-	(*DeleteDocumentRequest)(nil),  // 9: scholia.v1.DeleteDocumentRequest
-	(*DeleteDocumentResponse)(nil), // 10: scholia.v1.DeleteDocumentResponse
-	(*Document)(nil),               // 11: scholia.v1.Document
-	(*fieldmaskpb.FieldMask)(nil),  // 12: google.protobuf.FieldMask
+	(DocumentView)(0),               // 0: scholia.v1.DocumentView
+	(ImportStatus)(0),               // 1: scholia.v1.ImportStatus
+	(*CreateDocumentRequest)(nil),   // 2: scholia.v1.CreateDocumentRequest
+	(*CreateDocumentResponse)(nil),  // 3: scholia.v1.CreateDocumentResponse
+	(*GetDocumentRequest)(nil),      // 4: scholia.v1.GetDocumentRequest
+	(*GetDocumentResponse)(nil),     // 5: scholia.v1.GetDocumentResponse
+	(*ListDocumentsRequest)(nil),    // 6: scholia.v1.ListDocumentsRequest
+	(*ListDocumentsResponse)(nil),   // 7: scholia.v1.ListDocumentsResponse
+	(*UpdateDocumentRequest)(nil),   // 8: scholia.v1.UpdateDocumentRequest
+	(*UpdateDocumentResponse)(nil),  // 9: scholia.v1.UpdateDocumentResponse
+	(*DeleteDocumentRequest)(nil),   // 10: scholia.v1.DeleteDocumentRequest
+	(*DeleteDocumentResponse)(nil),  // 11: scholia.v1.DeleteDocumentResponse
+	(*ImportDocumentsRequest)(nil),  // 12: scholia.v1.ImportDocumentsRequest
+	(*ImportOptions)(nil),           // 13: scholia.v1.ImportOptions
+	(*ImportDocument)(nil),          // 14: scholia.v1.ImportDocument
+	(*ImportFieldViolation)(nil),    // 15: scholia.v1.ImportFieldViolation
+	(*ImportError)(nil),             // 16: scholia.v1.ImportError
+	(*ImportResult)(nil),            // 17: scholia.v1.ImportResult
+	(*ImportDocumentsResponse)(nil), // 18: scholia.v1.ImportDocumentsResponse
+	(*Document)(nil),                // 19: scholia.v1.Document
+	(*fieldmaskpb.FieldMask)(nil),   // 20: google.protobuf.FieldMask
+	(*Annotation)(nil),              // 21: scholia.v1.Annotation
+	(*Layer)(nil),                   // 22: scholia.v1.Layer
 }
 var file_scholia_v1_document_service_proto_depIdxs = []int32{
-	11, // 0: scholia.v1.CreateDocumentRequest.document:type_name -> scholia.v1.Document
-	11, // 1: scholia.v1.CreateDocumentResponse.document:type_name -> scholia.v1.Document
+	19, // 0: scholia.v1.CreateDocumentRequest.document:type_name -> scholia.v1.Document
+	19, // 1: scholia.v1.CreateDocumentResponse.document:type_name -> scholia.v1.Document
 	0,  // 2: scholia.v1.GetDocumentRequest.view:type_name -> scholia.v1.DocumentView
-	11, // 3: scholia.v1.GetDocumentResponse.document:type_name -> scholia.v1.Document
-	11, // 4: scholia.v1.ListDocumentsResponse.documents:type_name -> scholia.v1.Document
-	11, // 5: scholia.v1.UpdateDocumentRequest.document:type_name -> scholia.v1.Document
-	12, // 6: scholia.v1.UpdateDocumentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	11, // 7: scholia.v1.UpdateDocumentResponse.document:type_name -> scholia.v1.Document
-	1,  // 8: scholia.v1.DocumentService.CreateDocument:input_type -> scholia.v1.CreateDocumentRequest
-	3,  // 9: scholia.v1.DocumentService.GetDocument:input_type -> scholia.v1.GetDocumentRequest
-	5,  // 10: scholia.v1.DocumentService.ListDocuments:input_type -> scholia.v1.ListDocumentsRequest
-	7,  // 11: scholia.v1.DocumentService.UpdateDocument:input_type -> scholia.v1.UpdateDocumentRequest
-	9,  // 12: scholia.v1.DocumentService.DeleteDocument:input_type -> scholia.v1.DeleteDocumentRequest
-	2,  // 13: scholia.v1.DocumentService.CreateDocument:output_type -> scholia.v1.CreateDocumentResponse
-	4,  // 14: scholia.v1.DocumentService.GetDocument:output_type -> scholia.v1.GetDocumentResponse
-	6,  // 15: scholia.v1.DocumentService.ListDocuments:output_type -> scholia.v1.ListDocumentsResponse
-	8,  // 16: scholia.v1.DocumentService.UpdateDocument:output_type -> scholia.v1.UpdateDocumentResponse
-	10, // 17: scholia.v1.DocumentService.DeleteDocument:output_type -> scholia.v1.DeleteDocumentResponse
-	13, // [13:18] is the sub-list for method output_type
-	8,  // [8:13] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	19, // 3: scholia.v1.GetDocumentResponse.document:type_name -> scholia.v1.Document
+	19, // 4: scholia.v1.ListDocumentsResponse.documents:type_name -> scholia.v1.Document
+	19, // 5: scholia.v1.UpdateDocumentRequest.document:type_name -> scholia.v1.Document
+	20, // 6: scholia.v1.UpdateDocumentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	19, // 7: scholia.v1.UpdateDocumentResponse.document:type_name -> scholia.v1.Document
+	13, // 8: scholia.v1.ImportDocumentsRequest.options:type_name -> scholia.v1.ImportOptions
+	14, // 9: scholia.v1.ImportDocumentsRequest.documents:type_name -> scholia.v1.ImportDocument
+	19, // 10: scholia.v1.ImportDocument.document:type_name -> scholia.v1.Document
+	21, // 11: scholia.v1.ImportDocument.annotations:type_name -> scholia.v1.Annotation
+	22, // 12: scholia.v1.ImportDocument.layers:type_name -> scholia.v1.Layer
+	15, // 13: scholia.v1.ImportError.field_violations:type_name -> scholia.v1.ImportFieldViolation
+	1,  // 14: scholia.v1.ImportResult.status:type_name -> scholia.v1.ImportStatus
+	16, // 15: scholia.v1.ImportResult.error:type_name -> scholia.v1.ImportError
+	17, // 16: scholia.v1.ImportDocumentsResponse.results:type_name -> scholia.v1.ImportResult
+	2,  // 17: scholia.v1.DocumentService.CreateDocument:input_type -> scholia.v1.CreateDocumentRequest
+	4,  // 18: scholia.v1.DocumentService.GetDocument:input_type -> scholia.v1.GetDocumentRequest
+	6,  // 19: scholia.v1.DocumentService.ListDocuments:input_type -> scholia.v1.ListDocumentsRequest
+	8,  // 20: scholia.v1.DocumentService.UpdateDocument:input_type -> scholia.v1.UpdateDocumentRequest
+	10, // 21: scholia.v1.DocumentService.DeleteDocument:input_type -> scholia.v1.DeleteDocumentRequest
+	12, // 22: scholia.v1.DocumentService.ImportDocuments:input_type -> scholia.v1.ImportDocumentsRequest
+	3,  // 23: scholia.v1.DocumentService.CreateDocument:output_type -> scholia.v1.CreateDocumentResponse
+	5,  // 24: scholia.v1.DocumentService.GetDocument:output_type -> scholia.v1.GetDocumentResponse
+	7,  // 25: scholia.v1.DocumentService.ListDocuments:output_type -> scholia.v1.ListDocumentsResponse
+	9,  // 26: scholia.v1.DocumentService.UpdateDocument:output_type -> scholia.v1.UpdateDocumentResponse
+	11, // 27: scholia.v1.DocumentService.DeleteDocument:output_type -> scholia.v1.DeleteDocumentResponse
+	18, // 28: scholia.v1.DocumentService.ImportDocuments:output_type -> scholia.v1.ImportDocumentsResponse
+	23, // [23:29] is the sub-list for method output_type
+	17, // [17:23] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_scholia_v1_document_service_proto_init() }
@@ -739,8 +1420,8 @@ func file_scholia_v1_document_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scholia_v1_document_service_proto_rawDesc), len(file_scholia_v1_document_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   10,
+			NumEnums:      2,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DocumentService_CreateDocument_FullMethodName = "/scholia.v1.DocumentService/CreateDocument"
-	DocumentService_GetDocument_FullMethodName    = "/scholia.v1.DocumentService/GetDocument"
-	DocumentService_ListDocuments_FullMethodName  = "/scholia.v1.DocumentService/ListDocuments"
-	DocumentService_UpdateDocument_FullMethodName = "/scholia.v1.DocumentService/UpdateDocument"
-	DocumentService_DeleteDocument_FullMethodName = "/scholia.v1.DocumentService/DeleteDocument"
+	DocumentService_CreateDocument_FullMethodName  = "/scholia.v1.DocumentService/CreateDocument"
+	DocumentService_GetDocument_FullMethodName     = "/scholia.v1.DocumentService/GetDocument"
+	DocumentService_ListDocuments_FullMethodName   = "/scholia.v1.DocumentService/ListDocuments"
+	DocumentService_UpdateDocument_FullMethodName  = "/scholia.v1.DocumentService/UpdateDocument"
+	DocumentService_DeleteDocument_FullMethodName  = "/scholia.v1.DocumentService/DeleteDocument"
+	DocumentService_ImportDocuments_FullMethodName = "/scholia.v1.DocumentService/ImportDocuments"
 )
 
 // DocumentServiceClient is the client API for DocumentService service.
@@ -42,6 +43,13 @@ type DocumentServiceClient interface {
 	UpdateDocument(ctx context.Context, in *UpdateDocumentRequest, opts ...grpc.CallOption) (*UpdateDocumentResponse, error)
 	// DeleteDocument removes a document that has no current annotations.
 	DeleteDocument(ctx context.Context, in *DeleteDocumentRequest, opts ...grpc.CallOption) (*DeleteDocumentResponse, error)
+	// ImportDocuments loads documents with their annotations in bulk, from a
+	// stream: the first message carries the options, the following ones the
+	// documents. Each document is stored with all its annotations and layer
+	// statuses, all or nothing, under a revision of its own; a document that
+	// fails is reported in the response and, unless keep_going, ends the
+	// import (documents before it stay imported). Curators and admins.
+	ImportDocuments(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportDocumentsRequest, ImportDocumentsResponse], error)
 }
 
 type documentServiceClient struct {
@@ -102,6 +110,19 @@ func (c *documentServiceClient) DeleteDocument(ctx context.Context, in *DeleteDo
 	return out, nil
 }
 
+func (c *documentServiceClient) ImportDocuments(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportDocumentsRequest, ImportDocumentsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &DocumentService_ServiceDesc.Streams[0], DocumentService_ImportDocuments_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ImportDocumentsRequest, ImportDocumentsResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type DocumentService_ImportDocumentsClient = grpc.ClientStreamingClient[ImportDocumentsRequest, ImportDocumentsResponse]
+
 // DocumentServiceServer is the server API for DocumentService service.
 // All implementations must embed UnimplementedDocumentServiceServer
 // for forward compatibility.
@@ -118,6 +139,13 @@ type DocumentServiceServer interface {
 	UpdateDocument(context.Context, *UpdateDocumentRequest) (*UpdateDocumentResponse, error)
 	// DeleteDocument removes a document that has no current annotations.
 	DeleteDocument(context.Context, *DeleteDocumentRequest) (*DeleteDocumentResponse, error)
+	// ImportDocuments loads documents with their annotations in bulk, from a
+	// stream: the first message carries the options, the following ones the
+	// documents. Each document is stored with all its annotations and layer
+	// statuses, all or nothing, under a revision of its own; a document that
+	// fails is reported in the response and, unless keep_going, ends the
+	// import (documents before it stay imported). Curators and admins.
+	ImportDocuments(grpc.ClientStreamingServer[ImportDocumentsRequest, ImportDocumentsResponse]) error
 	mustEmbedUnimplementedDocumentServiceServer()
 }
 
@@ -142,6 +170,9 @@ func (UnimplementedDocumentServiceServer) UpdateDocument(context.Context, *Updat
 }
 func (UnimplementedDocumentServiceServer) DeleteDocument(context.Context, *DeleteDocumentRequest) (*DeleteDocumentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteDocument not implemented")
+}
+func (UnimplementedDocumentServiceServer) ImportDocuments(grpc.ClientStreamingServer[ImportDocumentsRequest, ImportDocumentsResponse]) error {
+	return status.Error(codes.Unimplemented, "method ImportDocuments not implemented")
 }
 func (UnimplementedDocumentServiceServer) mustEmbedUnimplementedDocumentServiceServer() {}
 func (UnimplementedDocumentServiceServer) testEmbeddedByValue()                         {}
@@ -254,6 +285,13 @@ func _DocumentService_DeleteDocument_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DocumentService_ImportDocuments_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(DocumentServiceServer).ImportDocuments(&grpc.GenericServerStream[ImportDocumentsRequest, ImportDocumentsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type DocumentService_ImportDocumentsServer = grpc.ClientStreamingServer[ImportDocumentsRequest, ImportDocumentsResponse]
+
 // DocumentService_ServiceDesc is the grpc.ServiceDesc for DocumentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -282,6 +320,12 @@ var DocumentService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _DocumentService_DeleteDocument_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ImportDocuments",
+			Handler:       _DocumentService_ImportDocuments_Handler,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "scholia/v1/document_service.proto",
 }

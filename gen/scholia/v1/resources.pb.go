@@ -1528,7 +1528,13 @@ type Annotation struct {
 	// When the current version was written.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Who wrote the current version.
-	UpdateUser    string `protobuf:"bytes,16,opt,name=update_user,json=updateUser,proto3" json:"update_user,omitempty"`
+	UpdateUser string `protobuf:"bytes,16,opt,name=update_user,json=updateUser,proto3" json:"update_user,omitempty"`
+	// Output only: the annotations this one was made from. A gold annotation
+	// made by WorkflowService.MergeAgreed or AcceptCandidate lists the
+	// annotators' annotations it came from; an annotation made by
+	// AcceptSuggestion lists the suggestion (and any agreeing annotation it was
+	// linked with). Ignored on create and update.
+	DerivedFrom   []int64 `protobuf:"varint,17,rep,packed,name=derived_from,json=derivedFrom,proto3" json:"derived_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1690,6 +1696,13 @@ func (x *Annotation) GetUpdateUser() string {
 		return x.UpdateUser
 	}
 	return ""
+}
+
+func (x *Annotation) GetDerivedFrom() []int64 {
+	if x != nil {
+		return x.DerivedFrom
+	}
+	return nil
 }
 
 type isAnnotation_Body interface {
@@ -2095,7 +2108,7 @@ const file_scholia_v1_resources_proto_rawDesc = "" +
 	"\x04kind\x18\x01 \x01(\x0e2\x17.scholia.v1.ClusterKindR\x04kind\x12\x1d\n" +
 	"\n" +
 	"member_ids\x18\x02 \x03(\x03R\tmemberIds\x12\x14\n" +
-	"\x05title\x18\x03 \x01(\tR\x05title\"\xf6\x05\n" +
+	"\x05title\x18\x03 \x01(\tR\x05title\"\x99\x06\n" +
 	"\n" +
 	"Annotation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
@@ -2121,7 +2134,8 @@ const file_scholia_v1_resources_proto_rawDesc = "" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x1f\n" +
 	"\vupdate_user\x18\x10 \x01(\tR\n" +
-	"updateUser\x1a=\n" +
+	"updateUser\x12!\n" +
+	"\fderived_from\x18\x11 \x03(\x03R\vderivedFrom\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x06\n" +

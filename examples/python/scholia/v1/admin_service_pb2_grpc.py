@@ -6,7 +6,7 @@ from scholia.v1 import admin_service_pb2 as scholia_dot_v1_dot_admin__service__p
 
 
 class AdminServiceStub(object):
-    """AdminService manages users and their tokens.
+    """AdminService manages users and their tokens, and backs up the database.
     """
 
     def __init__(self, channel):
@@ -55,10 +55,15 @@ class AdminServiceStub(object):
                 request_serializer=scholia_dot_v1_dot_admin__service__pb2.WhoAmIRequest.SerializeToString,
                 response_deserializer=scholia_dot_v1_dot_admin__service__pb2.WhoAmIResponse.FromString,
                 )
+        self.Backup = channel.unary_stream(
+                '/scholia.v1.AdminService/Backup',
+                request_serializer=scholia_dot_v1_dot_admin__service__pb2.BackupRequest.SerializeToString,
+                response_deserializer=scholia_dot_v1_dot_admin__service__pb2.BackupResponse.FromString,
+                )
 
 
 class AdminServiceServicer(object):
-    """AdminService manages users and their tokens.
+    """AdminService manages users and their tokens, and backs up the database.
     """
 
     def CreateUser(self, request, context):
@@ -117,6 +122,15 @@ class AdminServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Backup(self, request, context):
+        """Backup streams a consistent copy of the whole database, made with
+        SQLite's online backup API while writes go on; admins only. The copy is
+        the state of one revision: a server started on it serves that state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -160,6 +174,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     request_deserializer=scholia_dot_v1_dot_admin__service__pb2.WhoAmIRequest.FromString,
                     response_serializer=scholia_dot_v1_dot_admin__service__pb2.WhoAmIResponse.SerializeToString,
             ),
+            'Backup': grpc.unary_stream_rpc_method_handler(
+                    servicer.Backup,
+                    request_deserializer=scholia_dot_v1_dot_admin__service__pb2.BackupRequest.FromString,
+                    response_serializer=scholia_dot_v1_dot_admin__service__pb2.BackupResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'scholia.v1.AdminService', rpc_method_handlers)
@@ -168,7 +187,7 @@ def add_AdminServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AdminService(object):
-    """AdminService manages users and their tokens.
+    """AdminService manages users and their tokens, and backs up the database.
     """
 
     @staticmethod
@@ -304,5 +323,22 @@ class AdminService(object):
         return grpc.experimental.unary_unary(request, target, '/scholia.v1.AdminService/WhoAmI',
             scholia_dot_v1_dot_admin__service__pb2.WhoAmIRequest.SerializeToString,
             scholia_dot_v1_dot_admin__service__pb2.WhoAmIResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def Backup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/scholia.v1.AdminService/Backup',
+            scholia_dot_v1_dot_admin__service__pb2.BackupRequest.SerializeToString,
+            scholia_dot_v1_dot_admin__service__pb2.BackupResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -12,52 +12,60 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from scholia.v1 import corpus_service_pb2 as scholia_dot_v1_dot_corpus__service__pb2
 from scholia.v1 import resources_pb2 as scholia_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#scholia/v1/annotation_service.proto\x12\nscholia.v1\x1a google/protobuf/field_mask.proto\x1a\x1ascholia/v1/resources.proto\"Y\n\x17\x43reateAnnotationRequest\x12*\n\nannotation\x18\x01 \x01(\x0b\x32\x16.scholia.v1.Annotation\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"F\n\x18\x43reateAnnotationResponse\x12*\n\nannotation\x18\x01 \x01(\x0b\x32\x16.scholia.v1.Annotation\"`\n\x1d\x42\x61tchCreateAnnotationsRequest\x12+\n\x0b\x61nnotations\x18\x01 \x03(\x0b\x32\x16.scholia.v1.Annotation\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"M\n\x1e\x42\x61tchCreateAnnotationsResponse\x12+\n\x0b\x61nnotations\x18\x01 \x03(\x0b\x32\x16.scholia.v1.Annotation\"\"\n\x14GetAnnotationRequest\x12\n\n\x02id\x18\x01 \x01(\x03\"C\n\x15GetAnnotationResponse\x12*\n\nannotation\x18\x01 \x01(\x0b\x32\x16.scholia.v1.Annotation\"\xa6\x01\n\x16ListAnnotationsRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x11\n\tannotator\x18\x03 \x01(\t\x12)\n\x05kinds\x18\x04 \x03(\x0e\x32\x1a.scholia.v1.AnnotationKind\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"q\n\x17ListAnnotationsResponse\x12+\n\x0b\x61nnotations\x18\x01 \x03(\x0b\x32\x16.scholia.v1.Annotation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\"\x84\x01\n\x17UpdateAnnotationRequest\x12*\n\nannotation\x18\x01 \x01(\x0b\x32\x16.scholia.v1.Annotation\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"F\n\x18UpdateAnnotationResponse\x12*\n\nannotation\x18\x01 \x01(\x0b\x32\x16.scholia.v1.Annotation\"3\n\x17\x44\x65leteAnnotationRequest\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\",\n\x18\x44\x65leteAnnotationResponse\x12\x10\n\x08revision\x18\x01 \x01(\x03\"M\n\x0fGetLayerRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x11\n\tannotator\x18\x03 \x01(\t\"4\n\x10GetLayerResponse\x12 \n\x05layer\x18\x01 \x01(\x0b\x32\x11.scholia.v1.Layer\"v\n\x11ListLayersRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x11\n\tannotator\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"P\n\x12ListLayersResponse\x12!\n\x06layers\x18\x01 \x03(\x0b\x32\x11.scholia.v1.Layer\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"D\n\x12UpdateLayerRequest\x12 \n\x05layer\x18\x01 \x01(\x0b\x32\x11.scholia.v1.Layer\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\"7\n\x13UpdateLayerResponse\x12 \n\x05layer\x18\x01 \x01(\x0b\x32\x11.scholia.v1.Layer2\xb7\x06\n\x11\x41nnotationService\x12]\n\x10\x43reateAnnotation\x12#.scholia.v1.CreateAnnotationRequest\x1a$.scholia.v1.CreateAnnotationResponse\x12o\n\x16\x42\x61tchCreateAnnotations\x12).scholia.v1.BatchCreateAnnotationsRequest\x1a*.scholia.v1.BatchCreateAnnotationsResponse\x12T\n\rGetAnnotation\x12 .scholia.v1.GetAnnotationRequest\x1a!.scholia.v1.GetAnnotationResponse\x12Z\n\x0fListAnnotations\x12\".scholia.v1.ListAnnotationsRequest\x1a#.scholia.v1.ListAnnotationsResponse\x12]\n\x10UpdateAnnotation\x12#.scholia.v1.UpdateAnnotationRequest\x1a$.scholia.v1.UpdateAnnotationResponse\x12]\n\x10\x44\x65leteAnnotation\x12#.scholia.v1.DeleteAnnotationRequest\x1a$.scholia.v1.DeleteAnnotationResponse\x12\x45\n\x08GetLayer\x12\x1b.scholia.v1.GetLayerRequest\x1a\x1c.scholia.v1.GetLayerResponse\x12K\n\nListLayers\x12\x1d.scholia.v1.ListLayersRequest\x1a\x1e.scholia.v1.ListLayersResponse\x12N\n\x0bUpdateLayer\x12\x1e.scholia.v1.UpdateLayerRequest\x1a\x1f.scholia.v1.UpdateLayerResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#scholia/v1/annotation_service.proto\x12\nscholia.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fscholia/v1/corpus_service.proto\x1a\x1ascholia/v1/resources.proto\"Y\n\x17\x43reateAnnotationRequest\x12*\n\nannotation\x18\x01 \x01(\x0b\x32\x16.scholia.v1.Annotation\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"F\n\x18\x43reateAnnotationResponse\x12*\n\nannotation\x18\x01 \x01(\x0b\x32\x16.scholia.v1.Annotation\"`\n\x1d\x42\x61tchCreateAnnotationsRequest\x12+\n\x0b\x61nnotations\x18\x01 \x03(\x0b\x32\x16.scholia.v1.Annotation\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"M\n\x1e\x42\x61tchCreateAnnotationsResponse\x12+\n\x0b\x61nnotations\x18\x01 \x03(\x0b\x32\x16.scholia.v1.Annotation\"\"\n\x14GetAnnotationRequest\x12\n\n\x02id\x18\x01 \x01(\x03\"C\n\x15GetAnnotationResponse\x12*\n\nannotation\x18\x01 \x01(\x0b\x32\x16.scholia.v1.Annotation\"\xa6\x01\n\x16ListAnnotationsRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x11\n\tannotator\x18\x03 \x01(\t\x12)\n\x05kinds\x18\x04 \x03(\x0e\x32\x1a.scholia.v1.AnnotationKind\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"q\n\x17ListAnnotationsResponse\x12+\n\x0b\x61nnotations\x18\x01 \x03(\x0b\x32\x16.scholia.v1.Annotation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\"\x84\x01\n\x17UpdateAnnotationRequest\x12*\n\nannotation\x18\x01 \x01(\x0b\x32\x16.scholia.v1.Annotation\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"F\n\x18UpdateAnnotationResponse\x12*\n\nannotation\x18\x01 \x01(\x0b\x32\x16.scholia.v1.Annotation\"3\n\x17\x44\x65leteAnnotationRequest\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\",\n\x18\x44\x65leteAnnotationResponse\x12\x10\n\x08revision\x18\x01 \x01(\x03\"M\n\x0fGetLayerRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x11\n\tannotator\x18\x03 \x01(\t\"4\n\x10GetLayerResponse\x12 \n\x05layer\x18\x01 \x01(\x0b\x32\x11.scholia.v1.Layer\"v\n\x11ListLayersRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x11\n\tannotator\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"P\n\x12ListLayersResponse\x12!\n\x06layers\x18\x01 \x03(\x0b\x32\x11.scholia.v1.Layer\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"D\n\x12UpdateLayerRequest\x12 \n\x05layer\x18\x01 \x01(\x0b\x32\x11.scholia.v1.Layer\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\"7\n\x13UpdateLayerResponse\x12 \n\x05layer\x18\x01 \x01(\x0b\x32\x11.scholia.v1.Layer\",\n\x1eListAnnotationRevisionsRequest\x12\n\n\x02id\x18\x01 \x01(\x03\"T\n\x1fListAnnotationRevisionsResponse\x12\x31\n\trevisions\x18\x01 \x03(\x0b\x32\x1e.scholia.v1.AnnotationRevision\"\xc1\x01\n\x12\x41nnotationRevision\x12\x10\n\x08revision\x18\x01 \x01(\x03\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04user\x18\x03 \x01(\t\x12$\n\x04type\x18\x04 \x01(\x0e\x32\x16.scholia.v1.ChangeType\x12*\n\nannotation\x18\x05 \x01(\x0b\x32\x16.scholia.v1.Annotation\x12\x0f\n\x07\x63hanges\x18\x06 \x03(\t2\xab\x07\n\x11\x41nnotationService\x12]\n\x10\x43reateAnnotation\x12#.scholia.v1.CreateAnnotationRequest\x1a$.scholia.v1.CreateAnnotationResponse\x12o\n\x16\x42\x61tchCreateAnnotations\x12).scholia.v1.BatchCreateAnnotationsRequest\x1a*.scholia.v1.BatchCreateAnnotationsResponse\x12T\n\rGetAnnotation\x12 .scholia.v1.GetAnnotationRequest\x1a!.scholia.v1.GetAnnotationResponse\x12Z\n\x0fListAnnotations\x12\".scholia.v1.ListAnnotationsRequest\x1a#.scholia.v1.ListAnnotationsResponse\x12]\n\x10UpdateAnnotation\x12#.scholia.v1.UpdateAnnotationRequest\x1a$.scholia.v1.UpdateAnnotationResponse\x12]\n\x10\x44\x65leteAnnotation\x12#.scholia.v1.DeleteAnnotationRequest\x1a$.scholia.v1.DeleteAnnotationResponse\x12\x45\n\x08GetLayer\x12\x1b.scholia.v1.GetLayerRequest\x1a\x1c.scholia.v1.GetLayerResponse\x12K\n\nListLayers\x12\x1d.scholia.v1.ListLayersRequest\x1a\x1e.scholia.v1.ListLayersResponse\x12N\n\x0bUpdateLayer\x12\x1e.scholia.v1.UpdateLayerRequest\x1a\x1f.scholia.v1.UpdateLayerResponse\x12r\n\x17ListAnnotationRevisions\x12*.scholia.v1.ListAnnotationRevisionsRequest\x1a+.scholia.v1.ListAnnotationRevisionsResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'scholia.v1.annotation_service_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _CREATEANNOTATIONREQUEST._serialized_start=113
-  _CREATEANNOTATIONREQUEST._serialized_end=202
-  _CREATEANNOTATIONRESPONSE._serialized_start=204
-  _CREATEANNOTATIONRESPONSE._serialized_end=274
-  _BATCHCREATEANNOTATIONSREQUEST._serialized_start=276
-  _BATCHCREATEANNOTATIONSREQUEST._serialized_end=372
-  _BATCHCREATEANNOTATIONSRESPONSE._serialized_start=374
-  _BATCHCREATEANNOTATIONSRESPONSE._serialized_end=451
-  _GETANNOTATIONREQUEST._serialized_start=453
-  _GETANNOTATIONREQUEST._serialized_end=487
-  _GETANNOTATIONRESPONSE._serialized_start=489
-  _GETANNOTATIONRESPONSE._serialized_end=556
-  _LISTANNOTATIONSREQUEST._serialized_start=559
-  _LISTANNOTATIONSREQUEST._serialized_end=725
-  _LISTANNOTATIONSRESPONSE._serialized_start=727
-  _LISTANNOTATIONSRESPONSE._serialized_end=840
-  _UPDATEANNOTATIONREQUEST._serialized_start=843
-  _UPDATEANNOTATIONREQUEST._serialized_end=975
-  _UPDATEANNOTATIONRESPONSE._serialized_start=977
-  _UPDATEANNOTATIONRESPONSE._serialized_end=1047
-  _DELETEANNOTATIONREQUEST._serialized_start=1049
-  _DELETEANNOTATIONREQUEST._serialized_end=1100
-  _DELETEANNOTATIONRESPONSE._serialized_start=1102
-  _DELETEANNOTATIONRESPONSE._serialized_end=1146
-  _GETLAYERREQUEST._serialized_start=1148
-  _GETLAYERREQUEST._serialized_end=1225
-  _GETLAYERRESPONSE._serialized_start=1227
-  _GETLAYERRESPONSE._serialized_end=1279
-  _LISTLAYERSREQUEST._serialized_start=1281
-  _LISTLAYERSREQUEST._serialized_end=1399
-  _LISTLAYERSRESPONSE._serialized_start=1401
-  _LISTLAYERSRESPONSE._serialized_end=1481
-  _UPDATELAYERREQUEST._serialized_start=1483
-  _UPDATELAYERREQUEST._serialized_end=1551
-  _UPDATELAYERRESPONSE._serialized_start=1553
-  _UPDATELAYERRESPONSE._serialized_end=1608
-  _ANNOTATIONSERVICE._serialized_start=1611
-  _ANNOTATIONSERVICE._serialized_end=2434
+  _CREATEANNOTATIONREQUEST._serialized_start=179
+  _CREATEANNOTATIONREQUEST._serialized_end=268
+  _CREATEANNOTATIONRESPONSE._serialized_start=270
+  _CREATEANNOTATIONRESPONSE._serialized_end=340
+  _BATCHCREATEANNOTATIONSREQUEST._serialized_start=342
+  _BATCHCREATEANNOTATIONSREQUEST._serialized_end=438
+  _BATCHCREATEANNOTATIONSRESPONSE._serialized_start=440
+  _BATCHCREATEANNOTATIONSRESPONSE._serialized_end=517
+  _GETANNOTATIONREQUEST._serialized_start=519
+  _GETANNOTATIONREQUEST._serialized_end=553
+  _GETANNOTATIONRESPONSE._serialized_start=555
+  _GETANNOTATIONRESPONSE._serialized_end=622
+  _LISTANNOTATIONSREQUEST._serialized_start=625
+  _LISTANNOTATIONSREQUEST._serialized_end=791
+  _LISTANNOTATIONSRESPONSE._serialized_start=793
+  _LISTANNOTATIONSRESPONSE._serialized_end=906
+  _UPDATEANNOTATIONREQUEST._serialized_start=909
+  _UPDATEANNOTATIONREQUEST._serialized_end=1041
+  _UPDATEANNOTATIONRESPONSE._serialized_start=1043
+  _UPDATEANNOTATIONRESPONSE._serialized_end=1113
+  _DELETEANNOTATIONREQUEST._serialized_start=1115
+  _DELETEANNOTATIONREQUEST._serialized_end=1166
+  _DELETEANNOTATIONRESPONSE._serialized_start=1168
+  _DELETEANNOTATIONRESPONSE._serialized_end=1212
+  _GETLAYERREQUEST._serialized_start=1214
+  _GETLAYERREQUEST._serialized_end=1291
+  _GETLAYERRESPONSE._serialized_start=1293
+  _GETLAYERRESPONSE._serialized_end=1345
+  _LISTLAYERSREQUEST._serialized_start=1347
+  _LISTLAYERSREQUEST._serialized_end=1465
+  _LISTLAYERSRESPONSE._serialized_start=1467
+  _LISTLAYERSRESPONSE._serialized_end=1547
+  _UPDATELAYERREQUEST._serialized_start=1549
+  _UPDATELAYERREQUEST._serialized_end=1617
+  _UPDATELAYERRESPONSE._serialized_start=1619
+  _UPDATELAYERRESPONSE._serialized_end=1674
+  _LISTANNOTATIONREVISIONSREQUEST._serialized_start=1676
+  _LISTANNOTATIONREVISIONSREQUEST._serialized_end=1720
+  _LISTANNOTATIONREVISIONSRESPONSE._serialized_start=1722
+  _LISTANNOTATIONREVISIONSRESPONSE._serialized_end=1806
+  _ANNOTATIONREVISION._serialized_start=1809
+  _ANNOTATIONREVISION._serialized_end=2002
+  _ANNOTATIONSERVICE._serialized_start=2005
+  _ANNOTATIONSERVICE._serialized_end=2944
 # @@protoc_insertion_point(module_scope)

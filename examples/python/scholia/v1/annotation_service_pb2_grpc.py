@@ -61,6 +61,11 @@ class AnnotationServiceStub(object):
                 request_serializer=scholia_dot_v1_dot_annotation__service__pb2.UpdateLayerRequest.SerializeToString,
                 response_deserializer=scholia_dot_v1_dot_annotation__service__pb2.UpdateLayerResponse.FromString,
                 )
+        self.ListAnnotationRevisions = channel.unary_unary(
+                '/scholia.v1.AnnotationService/ListAnnotationRevisions',
+                request_serializer=scholia_dot_v1_dot_annotation__service__pb2.ListAnnotationRevisionsRequest.SerializeToString,
+                response_deserializer=scholia_dot_v1_dot_annotation__service__pb2.ListAnnotationRevisionsResponse.FromString,
+                )
 
 
 class AnnotationServiceServicer(object):
@@ -135,6 +140,16 @@ class AnnotationServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAnnotationRevisions(self, request, context):
+        """ListAnnotationRevisions returns every version of an annotation, oldest
+        first, with who wrote it, when, and what it changed; a deleted
+        annotation ends with its deletion. Versions older than the server's
+        retention are no longer kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnnotationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -182,6 +197,11 @@ def add_AnnotationServiceServicer_to_server(servicer, server):
                     servicer.UpdateLayer,
                     request_deserializer=scholia_dot_v1_dot_annotation__service__pb2.UpdateLayerRequest.FromString,
                     response_serializer=scholia_dot_v1_dot_annotation__service__pb2.UpdateLayerResponse.SerializeToString,
+            ),
+            'ListAnnotationRevisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAnnotationRevisions,
+                    request_deserializer=scholia_dot_v1_dot_annotation__service__pb2.ListAnnotationRevisionsRequest.FromString,
+                    response_serializer=scholia_dot_v1_dot_annotation__service__pb2.ListAnnotationRevisionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -345,5 +365,22 @@ class AnnotationService(object):
         return grpc.experimental.unary_unary(request, target, '/scholia.v1.AnnotationService/UpdateLayer',
             scholia_dot_v1_dot_annotation__service__pb2.UpdateLayerRequest.SerializeToString,
             scholia_dot_v1_dot_annotation__service__pb2.UpdateLayerResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListAnnotationRevisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/scholia.v1.AnnotationService/ListAnnotationRevisions',
+            scholia_dot_v1_dot_annotation__service__pb2.ListAnnotationRevisionsRequest.SerializeToString,
+            scholia_dot_v1_dot_annotation__service__pb2.ListAnnotationRevisionsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -15,15 +15,17 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from scholia.v1 import resources_pb2 as scholia_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!scholia/v1/document_service.proto\x12\nscholia.v1\x1a google/protobuf/field_mask.proto\x1a\x1ascholia/v1/resources.proto\"S\n\x15\x43reateDocumentRequest\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"@\n\x16\x43reateDocumentResponse\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\"e\n\x12GetDocumentRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12&\n\x04view\x18\x03 \x01(\x0e\x32\x18.scholia.v1.DocumentView\"=\n\x13GetDocumentResponse\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\"Q\n\x14ListDocumentsRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"Y\n\x15ListDocumentsResponse\x12\'\n\tdocuments\x18\x01 \x03(\x0b\x32\x14.scholia.v1.Document\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"~\n\x15UpdateDocumentRequest\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"@\n\x16UpdateDocumentResponse\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\"N\n\x15\x44\x65leteDocumentRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"\x18\n\x16\x44\x65leteDocumentResponse*^\n\x0c\x44ocumentView\x12\x1d\n\x19\x44OCUMENT_VIEW_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44OCUMENT_VIEW_BASIC\x10\x01\x12\x16\n\x12\x44OCUMENT_VIEW_FULL\x10\x02\x32\xc2\x03\n\x0f\x44ocumentService\x12W\n\x0e\x43reateDocument\x12!.scholia.v1.CreateDocumentRequest\x1a\".scholia.v1.CreateDocumentResponse\x12N\n\x0bGetDocument\x12\x1e.scholia.v1.GetDocumentRequest\x1a\x1f.scholia.v1.GetDocumentResponse\x12T\n\rListDocuments\x12 .scholia.v1.ListDocumentsRequest\x1a!.scholia.v1.ListDocumentsResponse\x12W\n\x0eUpdateDocument\x12!.scholia.v1.UpdateDocumentRequest\x1a\".scholia.v1.UpdateDocumentResponse\x12W\n\x0e\x44\x65leteDocument\x12!.scholia.v1.DeleteDocumentRequest\x1a\".scholia.v1.DeleteDocumentResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!scholia/v1/document_service.proto\x12\nscholia.v1\x1a google/protobuf/field_mask.proto\x1a\x1ascholia/v1/resources.proto\"S\n\x15\x43reateDocumentRequest\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"@\n\x16\x43reateDocumentResponse\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\"e\n\x12GetDocumentRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12&\n\x04view\x18\x03 \x01(\x0e\x32\x18.scholia.v1.DocumentView\"=\n\x13GetDocumentResponse\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\"Q\n\x14ListDocumentsRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"Y\n\x15ListDocumentsResponse\x12\'\n\tdocuments\x18\x01 \x03(\x0b\x32\x14.scholia.v1.Document\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"~\n\x15UpdateDocumentRequest\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"@\n\x16UpdateDocumentResponse\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\"N\n\x15\x44\x65leteDocumentRequest\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"\x18\n\x16\x44\x65leteDocumentResponse\"s\n\x16ImportDocumentsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.scholia.v1.ImportOptions\x12-\n\tdocuments\x18\x02 \x03(\x0b\x32\x1a.scholia.v1.ImportDocument\"[\n\rImportOptions\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x11\n\tannotator\x18\x02 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x03 \x01(\x08\x12\x12\n\nkeep_going\x18\x04 \x01(\x08\"\x98\x01\n\x0eImportDocument\x12&\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x14.scholia.v1.Document\x12+\n\x0b\x61nnotations\x18\x02 \x03(\x0b\x32\x16.scholia.v1.Annotation\x12!\n\x06layers\x18\x03 \x03(\x0b\x32\x11.scholia.v1.Layer\x12\x0e\n\x06source\x18\x04 \x01(\t\":\n\x14ImportFieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"x\n\x0bImportError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12:\n\x10\x66ield_violations\x18\x04 \x03(\x0b\x32 .scholia.v1.ImportFieldViolation\"\xb1\x01\n\x0cImportResult\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12(\n\x06status\x18\x03 \x01(\x0e\x32\x18.scholia.v1.ImportStatus\x12\x18\n\x10\x61nnotation_count\x18\x04 \x01(\x05\x12\x10\n\x08revision\x18\x05 \x01(\x03\x12&\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x17.scholia.v1.ImportError\"\xbf\x01\n\x17ImportDocumentsResponse\x12)\n\x07results\x18\x01 \x03(\x0b\x32\x18.scholia.v1.ImportResult\x12\x11\n\tdocuments\x18\x02 \x01(\x05\x12\x13\n\x0b\x61nnotations\x18\x03 \x01(\x03\x12\r\n\x05links\x18\x04 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x05 \x01(\x05\x12\x0f\n\x07stopped\x18\x06 \x01(\x08\x12\x0f\n\x07\x64ry_run\x18\x07 \x01(\x08\x12\x10\n\x08revision\x18\x08 \x01(\x03*^\n\x0c\x44ocumentView\x12\x1d\n\x19\x44OCUMENT_VIEW_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44OCUMENT_VIEW_BASIC\x10\x01\x12\x16\n\x12\x44OCUMENT_VIEW_FULL\x10\x02*\xa0\x01\n\x0cImportStatus\x12\x1d\n\x19IMPORT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15IMPORT_STATUS_CREATED\x10\x01\x12\x18\n\x14IMPORT_STATUS_FAILED\x10\x02\x12\x1b\n\x17IMPORT_STATUS_VALIDATED\x10\x03\x12\x1f\n\x1bIMPORT_STATUS_NOT_ATTEMPTED\x10\x04\x32\xa0\x04\n\x0f\x44ocumentService\x12W\n\x0e\x43reateDocument\x12!.scholia.v1.CreateDocumentRequest\x1a\".scholia.v1.CreateDocumentResponse\x12N\n\x0bGetDocument\x12\x1e.scholia.v1.GetDocumentRequest\x1a\x1f.scholia.v1.GetDocumentResponse\x12T\n\rListDocuments\x12 .scholia.v1.ListDocumentsRequest\x1a!.scholia.v1.ListDocumentsResponse\x12W\n\x0eUpdateDocument\x12!.scholia.v1.UpdateDocumentRequest\x1a\".scholia.v1.UpdateDocumentResponse\x12W\n\x0e\x44\x65leteDocument\x12!.scholia.v1.DeleteDocumentRequest\x1a\".scholia.v1.DeleteDocumentResponse\x12\\\n\x0fImportDocuments\x12\".scholia.v1.ImportDocumentsRequest\x1a#.scholia.v1.ImportDocumentsResponse(\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'scholia.v1.document_service_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _DOCUMENTVIEW._serialized_start=902
-  _DOCUMENTVIEW._serialized_end=996
+  _DOCUMENTVIEW._serialized_start=1823
+  _DOCUMENTVIEW._serialized_end=1917
+  _IMPORTSTATUS._serialized_start=1920
+  _IMPORTSTATUS._serialized_end=2080
   _CREATEDOCUMENTREQUEST._serialized_start=111
   _CREATEDOCUMENTREQUEST._serialized_end=194
   _CREATEDOCUMENTRESPONSE._serialized_start=196
@@ -44,6 +46,20 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _DELETEDOCUMENTREQUEST._serialized_end=874
   _DELETEDOCUMENTRESPONSE._serialized_start=876
   _DELETEDOCUMENTRESPONSE._serialized_end=900
-  _DOCUMENTSERVICE._serialized_start=999
-  _DOCUMENTSERVICE._serialized_end=1449
+  _IMPORTDOCUMENTSREQUEST._serialized_start=902
+  _IMPORTDOCUMENTSREQUEST._serialized_end=1017
+  _IMPORTOPTIONS._serialized_start=1019
+  _IMPORTOPTIONS._serialized_end=1110
+  _IMPORTDOCUMENT._serialized_start=1113
+  _IMPORTDOCUMENT._serialized_end=1265
+  _IMPORTFIELDVIOLATION._serialized_start=1267
+  _IMPORTFIELDVIOLATION._serialized_end=1325
+  _IMPORTERROR._serialized_start=1327
+  _IMPORTERROR._serialized_end=1447
+  _IMPORTRESULT._serialized_start=1450
+  _IMPORTRESULT._serialized_end=1627
+  _IMPORTDOCUMENTSRESPONSE._serialized_start=1630
+  _IMPORTDOCUMENTSRESPONSE._serialized_end=1821
+  _DOCUMENTSERVICE._serialized_start=2083
+  _DOCUMENTSERVICE._serialized_end=2627
 # @@protoc_insertion_point(module_scope)

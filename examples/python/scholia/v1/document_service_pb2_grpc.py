@@ -40,6 +40,11 @@ class DocumentServiceStub(object):
                 request_serializer=scholia_dot_v1_dot_document__service__pb2.DeleteDocumentRequest.SerializeToString,
                 response_deserializer=scholia_dot_v1_dot_document__service__pb2.DeleteDocumentResponse.FromString,
                 )
+        self.ImportDocuments = channel.stream_unary(
+                '/scholia.v1.DocumentService/ImportDocuments',
+                request_serializer=scholia_dot_v1_dot_document__service__pb2.ImportDocumentsRequest.SerializeToString,
+                response_deserializer=scholia_dot_v1_dot_document__service__pb2.ImportDocumentsResponse.FromString,
+                )
 
 
 class DocumentServiceServicer(object):
@@ -81,6 +86,18 @@ class DocumentServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ImportDocuments(self, request_iterator, context):
+        """ImportDocuments loads documents with their annotations in bulk, from a
+        stream: the first message carries the options, the following ones the
+        documents. Each document is stored with all its annotations and layer
+        statuses, all or nothing, under a revision of its own; a document that
+        fails is reported in the response and, unless keep_going, ends the
+        import (documents before it stay imported). Curators and admins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DocumentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -108,6 +125,11 @@ def add_DocumentServiceServicer_to_server(servicer, server):
                     servicer.DeleteDocument,
                     request_deserializer=scholia_dot_v1_dot_document__service__pb2.DeleteDocumentRequest.FromString,
                     response_serializer=scholia_dot_v1_dot_document__service__pb2.DeleteDocumentResponse.SerializeToString,
+            ),
+            'ImportDocuments': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportDocuments,
+                    request_deserializer=scholia_dot_v1_dot_document__service__pb2.ImportDocumentsRequest.FromString,
+                    response_serializer=scholia_dot_v1_dot_document__service__pb2.ImportDocumentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -202,5 +224,22 @@ class DocumentService(object):
         return grpc.experimental.unary_unary(request, target, '/scholia.v1.DocumentService/DeleteDocument',
             scholia_dot_v1_dot_document__service__pb2.DeleteDocumentRequest.SerializeToString,
             scholia_dot_v1_dot_document__service__pb2.DeleteDocumentResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ImportDocuments(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(request_iterator, target, '/scholia.v1.DocumentService/ImportDocuments',
+            scholia_dot_v1_dot_document__service__pb2.ImportDocumentsRequest.SerializeToString,
+            scholia_dot_v1_dot_document__service__pb2.ImportDocumentsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -1,0 +1,540 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+
+	"github.com/scholia-nlp/scholia"
+)
+
+// Bulk import. One ImportDocuments call is one write of the group
+// committer, so its units share one transaction; each unit runs inside a
+// savepoint of its own and takes a revision of its own, so a unit that fails
+// is rolled back alone and the others commit. The statements that every
+// unit runs are prepared once per call. Validation is the validator's, as
+// in CreateAnnotations; only the mapping of local ids is particular to
+// imports.
+
+// synthetic is the first key under which a dry run registers annotations
+// that earlier calls of the same import validated but did not store, so
+// that references to them resolve without a row. Real ids never reach it.
+const synthetic = int64(1) << 62
+
+// importCall is the state of one ImportDocuments call inside its write.
+type importCall struct {
+	t       *wtx
+	project string
+	opts    scholia.ImportOptions
+	nextID  int64
+	// linked maps the local ids of the units this call stored (or, dry
+	// run, validated) to what references to them need.
+	linked map[int64]scholia.RefInfo
+	// shared caches of the units' validators
+	schemas    map[string]*scholia.SchemaIndex
+	annotators map[string]bool
+	nSynth     int64
+
+	text, doc, annID, ann, ref *sql.Stmt
+}
+
+// ImportDocuments stores the units of an import (see scholia.Importer).
+func (s *Store) ImportDocuments(ctx context.Context, w scholia.WriteMeta, project string, units []scholia.AnnotatedDocument, opts scholia.ImportOptions) ([]scholia.ImportResult, error) {
+	results := make([]scholia.ImportResult, len(units))
+	texts := make([]*scholia.Text, len(units))
+	pre := make([]error, len(units))
+	for i := range units {
+		if d := units[i].Document; d.ID != "" {
+			if d.Project == "" {
+				d.Project = project
+			}
+			texts[i], pre[i] = checkDocument(d)
+			if pre[i] == nil && d.Project != project {
+				pre[i] = scholia.Invalid("the document is not valid", scholia.FieldViolation{Field: "document.project_id",
+					Description: fmt.Sprintf("%q, but the import goes to project %q", d.Project, project)})
+			}
+		}
+	}
+	err := s.write(ctx, w, "import documents", func(t *wtx) error {
+		c, err := newImportCall(t, project, opts)
+		if err != nil {
+			return err
+		}
+		defer c.close()
+		stopped := false
+		for i := range units {
+			if stopped {
+				results[i] = scholia.ImportResult{Status: scholia.ImportNotAttempted}
+				continue
+			}
+			if pre[i] != nil {
+				results[i] = scholia.ImportResult{Status: scholia.ImportFailed, Err: pre[i]}
+			} else if results[i], err = c.unit(&units[i], texts[i]); err != nil {
+				return err
+			}
+			stopped = results[i].Status == scholia.ImportFailed && !opts.KeepGoing
+		}
+		if opts.DryRun {
+			t.rev = 0 // the committer rolls back a write without a revision
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+func newImportCall(t *wtx, project string, opts scholia.ImportOptions) (*importCall, error) {
+	c := &importCall{t: t, project: project, opts: opts, linked: map[int64]scholia.RefInfo{},
+		schemas: map[string]*scholia.SchemaIndex{}, annotators: map[string]bool{}}
+	p, err := t.project(project)
+	if err != nil {
+		return nil, err
+	}
+	if c.schemas[project], err = t.s.schema(t.ctx, t.tx, p); err != nil {
+		return nil, err
+	}
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) FROM annotation_ids`).Scan(&c.nextID); err != nil {
+		return nil, dbError("allocate annotation ids", err)
+	}
+	c.nextID++
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&c.text, `INSERT INTO texts (text) VALUES (?)`},
+		{&c.doc, `INSERT INTO documents (project, id, created_rev, text_id, title, source, url, publish_time, language, length, sha256, create_time, update_time)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&c.annID, `INSERT INTO annotation_ids (id, project, document, annotator, kind) VALUES (?, ?, ?, ?, ?)`},
+		{&c.ann, `INSERT INTO annotations (id, created_rev, project, document, annotator, kind, label, spans, attrs, body, create_rev, create_time, update_time, update_user)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&c.ref, `INSERT INTO annotation_refs (source, target, created_rev, kind) VALUES (?, ?, ?, ?)`},
+	} {
+		if *p.st, err = t.tx.PrepareContext(t.ctx, p.q); err != nil {
+			c.close()
+			return nil, dbError("prepare the import", err)
+		}
+	}
+	return c, nil
+}
+
+func (c *importCall) close() {
+	for _, st := range []*sql.Stmt{c.text, c.doc, c.annID, c.ann, c.ref} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// fatal reports whether an error ends the whole call rather than one unit.
+func fatal(err error) bool {
+	var e *scholia.Error
+	return !errors.As(err, &e) || e.Code == scholia.CodeInternal || e.Code == scholia.CodeUnavailable
+}
+
+// unit stores one unit in a savepoint. A unit that fails is rolled back and
+// reported in its result; the error is for failures that end the call.
+func (c *importCall) unit(u *scholia.AnnotatedDocument, text *scholia.Text) (scholia.ImportResult, error) {
+	t := c.t
+	if _, err := t.tx.ExecContext(t.ctx, `SAVEPOINT import_unit`); err != nil {
+		return scholia.ImportResult{}, dbError("begin an imported document", err)
+	}
+	prevRev, firstID := t.rev, c.nextID
+	res, err := c.store(u, text)
+	if err != nil {
+		if _, rerr := t.tx.ExecContext(t.ctx, `ROLLBACK TO import_unit; RELEASE import_unit`); rerr != nil {
+			return res, dbError("roll back an imported document", rerr)
+		}
+		t.rev, c.nextID = prevRev, firstID
+		if fatal(err) {
+			return res, err
+		}
+		return scholia.ImportResult{Status: scholia.ImportFailed, Err: err}, nil
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `RELEASE import_unit`); err != nil {
+		return res, dbError("finish an imported document", err)
+	}
+	return res, nil
+}
+
+// store validates and writes one unit.
+func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (scholia.ImportResult, error) {
+	t := c.t
+	docID := u.Document.ID
+	anns := u.Annotations
+	v := &validator{t: t, projects: c.schemas, texts: map[[2]string]*scholia.Text{}, annotators: c.annotators,
+		batch: make(map[int64]scholia.RefInfo, len(anns))}
+	if docID != "" {
+		v.texts[[2]string{c.project, docID}] = text
+	}
+	var viol scholia.Violations
+	if docID == "" && len(anns) == 0 {
+		viol.Add("annotations", "a link (a unit without a document) needs at least one cluster or relation")
+	}
+	pos := make(map[int64]int, len(anns)) // local id -> index in anns
+	for i := range anns {
+		id := anns[i].ID
+		if id == 0 {
+			continue
+		}
+		if j, dup := pos[id]; dup {
+			viol.Add(fmt.Sprintf("annotations[%d].id", i), "local id %d is also the id of annotations[%d]: ids must be unique within an import", id, j)
+			continue
+		}
+		pos[id] = i
+		if _, ok := c.lookup(id); ok {
+			viol.Add(fmt.Sprintf("annotations[%d].id", i), "local id %d is the id of an annotation of an earlier document of this import: ids must be unique within an import", id)
+		}
+	}
+	order, cyclic := refOrder(anns, pos)
+	ids := make([]int64, len(anns))
+	for k, i := range order {
+		ids[i] = c.nextID + int64(k)
+	}
+	out := make([]scholia.Annotation, len(anns))
+	perAnn := make([][]scholia.FieldViolation, len(anns))
+	for _, i := range order {
+		a := cloneAnnotation(anns[i])
+		a.ID = ids[i]
+		fv, err := c.prepare(&a, docID, i, pos, ids, cyclic, v)
+		if err != nil {
+			return scholia.ImportResult{}, inItem(fmt.Sprintf("annotations[%d]", i), err)
+		}
+		perAnn[i] = fv
+		out[i] = a
+	}
+	for i, fv := range perAnn {
+		viol.Merge(fmt.Sprintf("annotations[%d]", i), unitNames(fv, ids))
+	}
+	layers, err := c.layers(u, docID, &viol)
+	if err != nil {
+		return scholia.ImportResult{}, err
+	}
+	if n := len(viol.List()); n > 0 {
+		what := "document " + docID
+		if docID == "" {
+			what = "link"
+		}
+		plural := "s"
+		if n == 1 {
+			plural = ""
+		}
+		return scholia.ImportResult{}, viol.Err(fmt.Sprintf("%s: %d violation%s: nothing of it was imported", what, n, plural))
+	}
+
+	// Valid: write it under a revision of its own.
+	if err := t.newRev(""); err != nil {
+		return scholia.ImportResult{}, err
+	}
+	res := scholia.ImportResult{Status: scholia.ImportCreated, IDs: ids, Rev: t.rev}
+	if docID != "" {
+		d := u.Document
+		d.Project = c.project
+		res.Document = newDocument(d, text, t.now)
+		res.Document.Rev = t.rev
+		if err := c.insertDocument(&u.Document, &res.Document, text); err != nil {
+			return scholia.ImportResult{}, err
+		}
+	}
+	for _, i := range order {
+		a := &out[i]
+		a.CreateRev, a.Rev = t.rev, t.rev
+		a.CreateTime, a.UpdateTime = nsTime(t.now), nsTime(t.now)
+		a.UpdateUser = t.meta.User
+		if err := c.insertAnnotation(a); err != nil {
+			return scholia.ImportResult{}, err
+		}
+	}
+	for _, l := range layers {
+		if err := c.setLayer(docID, l); err != nil {
+			return scholia.ImportResult{}, err
+		}
+	}
+	c.nextID += int64(len(anns))
+	for i := range anns {
+		if local := anns[i].ID; local != 0 {
+			c.linked[local] = refInfo(&out[i])
+		}
+	}
+	if c.opts.DryRun {
+		res.Status, res.Rev, res.Document.Rev = scholia.ImportValidated, 0, 0
+	}
+	return res, nil
+}
+
+// lookup finds an annotation that an earlier unit of the import stored.
+func (c *importCall) lookup(local int64) (scholia.RefInfo, bool) {
+	if r, ok := c.linked[local]; ok {
+		return r, true
+	}
+	if c.opts.Linked != nil {
+		return c.opts.Linked(local)
+	}
+	return scholia.RefInfo{}, false
+}
+
+// prepare fills in and checks the place of the i-th annotation of a unit,
+// maps its references from local ids to stored ones, and validates it.
+func (c *importCall) prepare(a *scholia.Annotation, docID string, i int, pos map[int64]int, ids []int64, cyclic map[int]bool, v *validator) ([]scholia.FieldViolation, error) {
+	var own scholia.Violations
+	if a.Project == "" {
+		a.Project = c.project
+	} else if a.Project != c.project {
+		own.Add("project_id", "%q, but the import goes to project %q", a.Project, c.project)
+	}
+	switch {
+	case docID == "" && a.Kind != scholia.KindRelation && a.Kind != scholia.KindCluster:
+		own.Add("body", "%s belongs to a document: a link holds only clusters and relations", aKind(a.Kind))
+	case docID != "" && a.Kind != scholia.KindCluster:
+		if a.Document == "" {
+			a.Document = docID
+		} else if a.Document != docID {
+			own.Add("document_id", "%q, but the annotation comes with document %q", a.Document, docID)
+		}
+	}
+	bad := map[string]string{}
+	forEachRef(a, func(field func() string, id *int64) {
+		local := *id
+		if local == 0 {
+			return
+		}
+		if j, ok := pos[local]; ok {
+			*id = ids[j]
+			if cyclic[i] && cyclic[j] {
+				bad[field()] = fmt.Sprintf("annotations[%d] (local id %d) leads back to this annotation through its references: references must not form a cycle", j, local)
+			}
+			return
+		}
+		if r, ok := c.linked[local]; ok {
+			*id = r.ID // stored earlier in this transaction
+			return
+		}
+		if c.opts.Linked != nil {
+			if r, ok := c.opts.Linked(local); ok {
+				if !c.opts.DryRun {
+					*id = r.ID
+					return
+				}
+				key := synthetic + c.nSynth
+				c.nSynth++
+				v.batch[key] = r
+				*id = key
+				return
+			}
+		}
+		bad[field()] = fmt.Sprintf("local id %d is no annotation of this document nor of an earlier document of this import", local)
+		*id = -1 - int64(len(bad)) // resolves to nothing
+	})
+	if docID == "" && a.Kind == scholia.KindRelation && a.Relation != nil {
+		// A link's relation belongs to its source's document, whose text a
+		// relation does not need (and which, in a dry run, may not be
+		// stored).
+		if r, ok := v.resolve(a.Relation.Source); ok {
+			if a.Document == "" {
+				a.Document = r.Document
+			}
+			if a.Document == r.Document {
+				v.texts[[2]string{r.Project, r.Document}] = emptyText
+			}
+		}
+	}
+	if len(own.List()) > 0 {
+		v.batch[a.ID] = refInfo(a)
+		return own.List(), nil
+	}
+	fv, err := v.validate(a)
+	if err != nil {
+		return nil, err
+	}
+	explainBadRefs(fv, bad)
+	normalize(a)
+	v.batch[a.ID] = refInfo(a)
+	return fv, nil
+}
+
+// storedID finds the annotation ids in violation descriptions.
+var storedID = regexp.MustCompile(`\bannotation (\d+)\b`)
+
+// unitNames rewrites the stored ids of a unit's annotations that the
+// validation names in descriptions ("annotation 4711 is labelled ...") as
+// their place in the unit ("annotations[3] is labelled ..."), which is what
+// the client knows.
+func unitNames(fv []scholia.FieldViolation, ids []int64) []scholia.FieldViolation {
+	if len(fv) == 0 || len(ids) == 0 {
+		return fv
+	}
+	first := slices.Min(ids)
+	for i := range fv {
+		fv[i].Description = storedID.ReplaceAllStringFunc(fv[i].Description, func(m string) string {
+			id, err := strconv.ParseInt(m[len("annotation "):], 10, 64)
+			if j := int(id - first); err == nil && j >= 0 && j < len(ids) {
+				if k := slices.Index(ids, id); k >= 0 {
+					return fmt.Sprintf("annotations[%d]", k)
+				}
+			}
+			return m
+		})
+	}
+	return fv
+}
+
+// emptyText stands for the text of a document that only relations of a
+// link refer to.
+var emptyText, _ = scholia.NewText(" ")
+
+// aKind names a kind with its article.
+func aKind(k scholia.Kind) string {
+	switch k {
+	case scholia.KindEvent:
+		return "an event"
+	case scholia.KindUnspecified:
+		return "an annotation without a body"
+	}
+	return "a " + k.String()
+}
+
+// refOrder returns the indexes of anns in an order where every annotation
+// comes after the annotations of the unit it refers to, keeping the given
+// order where it can. Annotations in a reference cycle come last, in the
+// given order, and are returned in cyclic.
+func refOrder(anns []scholia.Annotation, pos map[int64]int) (order []int, cyclic map[int]bool) {
+	n := len(anns)
+	pending := make([]int, n)   // references to annotations not yet placed
+	users := make([][]int32, n) // who refers to each annotation
+	var seen []int
+	for i := range anns {
+		seen = seen[:0]
+		forEachRef(&anns[i], func(_ func() string, id *int64) {
+			if j, ok := pos[*id]; ok && j != i && !slices.Contains(seen, j) {
+				seen = append(seen, j)
+				pending[i]++
+				users[j] = append(users[j], int32(i))
+			}
+		})
+	}
+	order = make([]int, 0, n)
+	placed := make([]bool, n)
+	var place func(i int)
+	place = func(i int) {
+		placed[i] = true
+		order = append(order, i)
+		for _, u := range users[i] {
+			if pending[u]--; pending[u] == 0 && int(u) < i {
+				place(int(u)) // waited for i, and its turn has passed
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		if !placed[i] && pending[i] == 0 {
+			place(i)
+		}
+	}
+	if len(order) < n {
+		cyclic = map[int]bool{}
+		for i := 0; i < n; i++ {
+			if !placed[i] {
+				cyclic[i] = true
+				order = append(order, i)
+			}
+		}
+	}
+	return order, cyclic
+}
+
+// layers checks the layer statuses of a unit and returns those to set.
+func (c *importCall) layers(u *scholia.AnnotatedDocument, docID string, viol *scholia.Violations) ([]scholia.Layer, error) {
+	var out []scholia.Layer
+	for i, l := range u.Layers {
+		f := fmt.Sprintf("layers[%d]", i)
+		set := l.Status == scholia.LayerDone || (l.Status == scholia.LayerInProgress && l.Rev > 0)
+		switch {
+		case !set:
+			continue // in progress is what a layer without a status is
+		case docID == "":
+			viol.Add(f, "a link has no layers; layers belong to documents")
+			continue
+		case l.Document != "" && l.Document != docID:
+			viol.Add(f+".document_id", "%q, but the layer comes with document %q", l.Document, docID)
+			continue
+		case l.Status != scholia.LayerDone && l.Status != scholia.LayerInProgress:
+			viol.Add(f+".status", "in progress or done is required")
+			continue
+		}
+		if !c.annotators[l.Annotator] {
+			if err := c.t.s.checkAnnotator(c.t.ctx, c.t.tx, l.Annotator); err != nil {
+				var e *scholia.Error
+				if fatal(err) || !errors.As(err, &e) {
+					return nil, err
+				}
+				viol.Add(f+".annotator", "%s", e.Message)
+				continue
+			}
+			c.annotators[l.Annotator] = true
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func (c *importCall) insertDocument(in, d *scholia.Document, text *scholia.Text) error {
+	t := c.t
+	res, err := c.text.ExecContext(t.ctx, in.Text)
+	if err != nil {
+		return dbError("store the document's text", err)
+	}
+	textID, err := res.LastInsertId()
+	if err != nil {
+		return dbError("store the document's text", err)
+	}
+	_, err = c.doc.ExecContext(t.ctx, d.Project, d.ID, t.rev, textID, d.Title, d.Source, d.URL, timeNS(d.PublishTime), d.Language,
+		d.Length, d.SHA256, d.CreateTime.UnixNano(), d.UpdateTime.UnixNano())
+	if isUnique(err) {
+		return documentExists(d.Project, d.ID)
+	}
+	if err != nil {
+		return dbError("store the document", err)
+	}
+	return nil
+}
+
+func (c *importCall) insertAnnotation(a *scholia.Annotation) error {
+	t := c.t
+	e, err := encodeAnnotation(a)
+	if err != nil {
+		return scholia.Internal("encode an annotation", err)
+	}
+	if _, err := c.annID.ExecContext(t.ctx, a.ID, a.Project, a.Document, a.Annotator, a.Kind); err != nil {
+		return dbError("store an annotation id", err)
+	}
+	if _, err := c.ann.ExecContext(t.ctx, a.ID, t.rev, a.Project, a.Document, a.Annotator, a.Kind, a.Label, e.spans, e.attrs, e.body,
+		a.CreateRev, a.CreateTime.UnixNano(), t.now, t.meta.User); err != nil {
+		return dbError("store an annotation", err)
+	}
+	for _, target := range refTargets(a) {
+		if _, err := c.ref.ExecContext(t.ctx, a.ID, target, t.rev, a.Kind); err != nil {
+			return dbError("store an annotation's references", err)
+		}
+	}
+	return nil
+}
+
+// setLayer stores a layer status at the unit's revision, as SetLayerStatus
+// does.
+func (c *importCall) setLayer(docID string, l scholia.Layer) error {
+	t := c.t
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO layers (project, document, annotator, status, rev, time) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (project, document, annotator) DO UPDATE SET status = excluded.status, rev = excluded.rev, time = excluded.time`,
+		c.project, docID, l.Annotator, l.Status, t.rev, t.now); err != nil {
+		return dbError("store the layer's status", err)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO layer_history (project, document, annotator, rev, status, time) VALUES (?, ?, ?, ?, ?, ?)`,
+		c.project, docID, l.Annotator, t.rev, l.Status, t.now); err != nil {
+		return dbError("record the layer's status", err)
+	}
+	return nil
+}

@@ -1,0 +1,4 @@
+-- 0004: reserved for bulk import (ImportDocuments, sqlite/import.go), which
+-- needs no schema change: an import writes the same rows as CreateDocument
+-- and CreateAnnotations, with one revision per document. Kept so that the
+-- numbers stay without gaps.

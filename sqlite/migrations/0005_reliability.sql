@@ -1,0 +1,4 @@
+-- 0005: reserved for the reliability work (backups, retention, crash
+-- safety), which needs no schema change: backups use SQLite's online backup
+-- API and retention the indexes of 0002. Kept so that the numbers stay
+-- without gaps.
