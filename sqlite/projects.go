@@ -318,6 +318,7 @@ func (t *wtx) revalidate(project string, x *scholia.SchemaIndex) error {
 
 // DeleteProject removes a project that has no current documents.
 func (s *Store) DeleteProject(ctx context.Context, w scholia.WriteMeta, id string, etag int64) error {
+	defer s.members.invalidate() // memberships end with the project
 	return s.write(ctx, w, "delete project", func(t *wtx) error {
 		p, err := t.project(id)
 		if err != nil {

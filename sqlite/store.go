@@ -44,6 +44,7 @@ type Store struct {
 	schemas *schemaCache
 	users   sync.Map // names of users known to exist (users are never deleted)
 	auth    authCache
+	members memberCache
 
 	// changed is closed and replaced after every committed write of this
 	// Store, to wake WaitRevision; mu guards it.

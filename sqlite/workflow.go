@@ -30,6 +30,7 @@ func (t *wtx) checkUser(field, name string) error {
 
 // AddMember makes a user a member of a project, or changes their role.
 func (s *Store) AddMember(ctx context.Context, w scholia.WriteMeta, m scholia.Member) (scholia.Member, error) {
+	defer s.members.invalidate() // a changed role must be seen at once
 	if m.Role == scholia.MemberRoleUnspecified {
 		m.Role = scholia.MemberAnnotator
 	}
@@ -59,6 +60,7 @@ func (s *Store) AddMember(ctx context.Context, w scholia.WriteMeta, m scholia.Me
 // RemoveMember ends a membership and the member's assignments in the
 // project.
 func (s *Store) RemoveMember(ctx context.Context, w scholia.WriteMeta, project, user string) error {
+	defer s.members.invalidate() // after the commit: the next call sees it
 	return s.write(ctx, w, "remove member", func(t *wtx) error {
 		p, err := t.project(project)
 		if err != nil {
@@ -96,6 +98,19 @@ func scanMember(row interface{ Scan(...any) error }) (scholia.Member, error) {
 
 // GetMember returns a membership, or CodeNotFound.
 func (s *Store) GetMember(ctx context.Context, project, user string) (scholia.Member, error) {
+	m, ok, gen := s.members.get(project, user)
+	if ok {
+		return m, nil
+	}
+	m, err := s.getMember(ctx, project, user)
+	if err == nil {
+		s.members.put(m, gen)
+	}
+	return m, err
+}
+
+// getMember reads a membership from the database.
+func (s *Store) getMember(ctx context.Context, project, user string) (scholia.Member, error) {
 	m, err := scanMember(s.r.QueryRowContext(ctx, memberQuery+` WHERE p.id = ? AND m.user = ?`, project, user))
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := s.projectExists(ctx, project); err != nil {
