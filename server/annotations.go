@@ -152,7 +152,7 @@ func (s *annotationService) ListAnnotations(ctx context.Context, req *pb.ListAnn
 	}
 	var v scholia.Violations
 	for i, k := range req.GetKinds() {
-		if !scholia.Kind(k).Valid() {
+		if !pbconv.KindFromPB(k).Valid() {
 			v.Add(fmt.Sprintf("kinds[%d]", i), "not an annotation kind")
 		}
 	}

@@ -61,7 +61,7 @@ func (s *corpusService) StreamCorpus(req *pb.StreamCorpusRequest, stream pb.Corp
 	}
 	var v scholia.Violations
 	for i, k := range req.GetKinds() {
-		if !scholia.Kind(k).Valid() {
+		if !pbconv.KindFromPB(k).Valid() {
 			v.Add(fmt.Sprintf("kinds[%d]", i), "not an annotation kind")
 		}
 	}

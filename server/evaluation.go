@@ -46,10 +46,10 @@ func (r *evalRequest) validate(v *scholia.Violations, allowed []scholia.Kind) {
 	}
 	for i, k := range r.kinds {
 		switch {
-		case !scholia.Kind(k).Valid():
+		case !pbconv.KindFromPB(k).Valid():
 			v.Add(fmt.Sprintf("kinds[%d]", i), "not an annotation kind")
-		case !slices.Contains(allowed, scholia.Kind(k)):
-			v.Add(fmt.Sprintf("kinds[%d]", i), "%ss are not evaluated here; choose among %v", scholia.Kind(k), allowed)
+		case !slices.Contains(allowed, pbconv.KindFromPB(k)):
+			v.Add(fmt.Sprintf("kinds[%d]", i), "%ss are not evaluated here; choose among %v", pbconv.KindFromPB(k), allowed)
 		}
 	}
 	if _, ok := pb.SpanMatch_name[int32(r.match)]; !ok {

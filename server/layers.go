@@ -69,7 +69,7 @@ func (s *annotationService) UpdateLayer(ctx context.Context, req *pb.UpdateLayer
 	if err := s.checkMember(ctx, in.GetProjectId()); err != nil {
 		return nil, err
 	}
-	st := scholia.LayerStatus(in.GetStatus())
+	st := pbconv.LayerStatusFromPB(in.GetStatus())
 	if st != scholia.LayerInProgress && st != scholia.LayerDone {
 		return nil, scholia.Invalid("bad status", scholia.FieldViolation{Field: "layer.status", Description: "LAYER_STATUS_IN_PROGRESS or LAYER_STATUS_DONE"})
 	}

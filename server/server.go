@@ -89,14 +89,15 @@ func New(ctx context.Context, store scholia.Store, opts Options) (*Server, error
 }
 
 // ServerOptions returns the grpc options scholia needs: its interceptors and
-// message size limits (MaxMessageBytes).
+// the limit on received messages (MaxMessageBytes). Sent messages are not
+// limited beyond gRPC's own default: the server builds them itself, and a
+// stream message carries a whole document (up to MaxDocumentBytes) with its
+// annotations, which can be larger than any request.
 func (s *Server) ServerOptions() []grpc.ServerOption {
-	limit := s.opts.MaxMessageBytes
 	return []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(s.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.streamInterceptor),
-		grpc.MaxRecvMsgSize(limit),
-		grpc.MaxSendMsgSize(limit),
+		grpc.MaxRecvMsgSize(s.opts.MaxMessageBytes),
 	}
 }
 
