@@ -282,6 +282,16 @@ func TestWorkflowLifecycle(t *testing.T) {
 		"g.M: gold mention GPE \"Moscow\" from=a1.M,a3.M",
 		"g.E: gold event Contact.Meet Entity=g.L Entity=g.dM Place=g.M from=a1.E",
 	})
+	// The stream carries the same provenance.
+	streamed, err := drain(t, cur, &pb.StreamCorpusRequest{ProjectId: "news", DocumentIds: []string{"d1"}, Annotators: []string{"gold"}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromStream []string
+	for _, a := range streamed[0].GetAnnotations() {
+		fromStream = append(fromStream, n.of(a.GetId())+": "+n.brief(a))
+	}
+	wantLines(t, "gold as streamed", fromStream, got)
 	wantLines(t, "diff after curation", diffLines(), []string{
 		"a1,a2,a3",
 		"AGREED [0,6) gold=g.L: [a1 mention PER \"Lavrov\" by a1+a2+a3 in gold g.L]",

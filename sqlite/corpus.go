@@ -663,6 +663,12 @@ func readChunk(ctx context.Context, q querier, f scholia.CorpusFilter, after str
 		}
 	}
 
+	// Their provenance (gold made by curation, accepted suggestions), as
+	// GetAnnotation and ListAnnotations give it.
+	if err := chunkDerivedFrom(ctx, q, out); err != nil {
+		return nil, err
+	}
+
 	// 4. The clusters that hold any of those annotations, each whole.
 	if len(members) > 0 && (len(f.Kinds) == 0 || slices.Contains(f.Kinds, scholia.KindCluster)) {
 		slices.SortFunc(members, func(x, y member) int { return cmp.Compare(x.id, y.id) })
@@ -774,3 +780,38 @@ var memberKinds = func() (m [256]bool) {
 
 // isMemberKind reports whether clusters can hold annotations of kind k.
 func isMemberKind(k scholia.Kind) bool { return memberKinds[uint8(k)] }
+
+// chunkDerivedFrom fills in the DerivedFrom of a chunk's annotations with
+// one range read of annotation_sources.
+func chunkDerivedFrom(ctx context.Context, q querier, docs []scholia.CorpusDocument) error {
+	at := map[int64]*scholia.Annotation{}
+	var lo, hi int64
+	for i := range docs {
+		for j := range docs[i].Annotations {
+			a := &docs[i].Annotations[j]
+			if len(at) == 0 || a.ID < lo {
+				lo = a.ID
+			}
+			hi = max(hi, a.ID)
+			at[a.ID] = a
+		}
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT annotation, source FROM annotation_sources WHERE annotation BETWEEN ? AND ? ORDER BY annotation, source`, lo, hi)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, src int64
+		if err := rows.Scan(&id, &src); err != nil {
+			return err
+		}
+		if a, ok := at[id]; ok {
+			a.DerivedFrom = append(a.DerivedFrom, src)
+		}
+	}
+	return rows.Err()
+}

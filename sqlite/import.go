@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/scholia-nlp/scholia"
 )
@@ -39,7 +40,8 @@ type importCall struct {
 	annotators map[string]bool
 	nSynth     int64
 
-	text, doc, annID, ann, ref *sql.Stmt
+	text, doc       *sql.Stmt
+	annID, ann, ref *rowInserter
 }
 
 // ImportDocuments stores the units of an import (see scholia.Importer).
@@ -110,25 +112,107 @@ func newImportCall(t *wtx, project string, opts scholia.ImportOptions) (*importC
 		{&c.text, `INSERT INTO texts (text) VALUES (?)`},
 		{&c.doc, `INSERT INTO documents (project, id, created_rev, text_id, title, source, url, publish_time, language, length, sha256, create_time, update_time)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&c.annID, `INSERT INTO annotation_ids (id, project, document, annotator, kind) VALUES (?, ?, ?, ?, ?)`},
-		{&c.ann, `INSERT INTO annotations (id, created_rev, project, document, annotator, kind, label, spans, attrs, body, create_rev, create_time, update_time, update_user)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&c.ref, `INSERT INTO annotation_refs (source, target, created_rev, kind) VALUES (?, ?, ?, ?)`},
 	} {
 		if *p.st, err = t.tx.PrepareContext(t.ctx, p.q); err != nil {
 			c.close()
 			return nil, dbError("prepare the import", err)
 		}
 	}
+	for _, p := range []struct {
+		r           **rowInserter
+		table, cols string
+	}{
+		{&c.annID, "annotation_ids", "id, project, document, annotator, kind"},
+		{&c.ann, "annotations", "id, created_rev, project, document, annotator, kind, label, spans, attrs, body, create_rev, create_time, update_time, update_user"},
+		{&c.ref, "annotation_refs", "source, target, created_rev, kind"},
+	} {
+		if *p.r, err = newRowInserter(t, p.table, p.cols); err != nil {
+			c.close()
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
 func (c *importCall) close() {
-	for _, st := range []*sql.Stmt{c.text, c.doc, c.annID, c.ann, c.ref} {
+	for _, st := range []*sql.Stmt{c.text, c.doc} {
 		if st != nil {
 			st.Close()
 		}
 	}
+	for _, r := range []*rowInserter{c.annID, c.ann, c.ref} {
+		if r != nil {
+			r.close()
+		}
+	}
+}
+
+// insertRows is how many rows one INSERT of an import writes: a statement
+// per row would spend more time in database/sql and cgo than in SQLite.
+// The rest of a unit is written with statements of 16, 8, 4, 2 and 1 rows.
+const insertRows = 32
+
+// rowInserter inserts rows into one table, insertRows at a time.
+type rowInserter struct {
+	t     *wtx
+	table string
+	cols  int
+	stmts []*sql.Stmt // stmts[k] inserts insertRows>>k rows
+	args  []any
+}
+
+func newRowInserter(t *wtx, table, cols string) (*rowInserter, error) {
+	n := strings.Count(cols, ",") + 1
+	row := "(?" + strings.Repeat(", ?", n-1) + ")"
+	r := &rowInserter{t: t, table: table, cols: n, args: make([]any, 0, n*insertRows)}
+	for rows := insertRows; rows >= 1; rows /= 2 {
+		st, err := t.tx.PrepareContext(t.ctx, `INSERT INTO `+table+` (`+cols+`) VALUES `+row+strings.Repeat(", "+row, rows-1))
+		if err != nil {
+			r.close()
+			return nil, dbError("prepare the import", err)
+		}
+		r.stmts = append(r.stmts, st)
+	}
+	return r, nil
+}
+
+func (r *rowInserter) close() {
+	for _, st := range r.stmts {
+		st.Close()
+	}
+}
+
+// add queues one row, and writes the queue when it is full.
+func (r *rowInserter) add(vals ...any) error {
+	r.args = append(r.args, vals...)
+	if len(r.args) == r.cols*insertRows {
+		return r.flush()
+	}
+	return nil
+}
+
+// flush writes the queued rows.
+func (r *rowInserter) flush() error {
+	var err error
+	rest := r.args
+	for k, rows := 0, insertRows; rows >= 1 && err == nil; k, rows = k+1, rows/2 {
+		for len(rest) >= rows*r.cols && err == nil {
+			_, err = r.stmts[k].ExecContext(r.t.ctx, rest[:rows*r.cols]...)
+			rest = rest[rows*r.cols:]
+		}
+	}
+	clear(r.args)
+	r.args = r.args[:0]
+	if err != nil {
+		return dbError("store the rows of "+r.table, err)
+	}
+	return nil
+}
+
+// discard drops the queued rows of a unit that failed.
+func (r *rowInserter) discard() {
+	clear(r.args)
+	r.args = r.args[:0]
 }
 
 // fatal reports whether an error ends the whole call rather than one unit.
@@ -151,6 +235,9 @@ func (c *importCall) unit(u *scholia.AnnotatedDocument, text *scholia.Text) (sch
 			return res, dbError("roll back an imported document", rerr)
 		}
 		t.rev, c.nextID = prevRev, firstID
+		for _, r := range []*rowInserter{c.annID, c.ann, c.ref} {
+			r.discard()
+		}
 		if fatal(err) {
 			return res, err
 		}
@@ -209,7 +296,9 @@ func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (sc
 		out[i] = a
 	}
 	for i, fv := range perAnn {
-		viol.Merge(fmt.Sprintf("annotations[%d]", i), unitNames(fv, ids))
+		if len(fv) > 0 {
+			viol.Merge(fmt.Sprintf("annotations[%d]", i), unitNames(fv, ids))
+		}
 	}
 	layers, err := c.layers(u, docID, &viol)
 	if err != nil {
@@ -247,6 +336,11 @@ func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (sc
 		a.CreateTime, a.UpdateTime = nsTime(t.now), nsTime(t.now)
 		a.UpdateUser = t.meta.User
 		if err := c.insertAnnotation(a); err != nil {
+			return scholia.ImportResult{}, err
+		}
+	}
+	for _, r := range []*rowInserter{c.annID, c.ann, c.ref} {
+		if err := r.flush(); err != nil {
 			return scholia.ImportResult{}, err
 		}
 	}
@@ -297,7 +391,13 @@ func (c *importCall) prepare(a *scholia.Annotation, docID string, i int, pos map
 			own.Add("document_id", "%q, but the annotation comes with document %q", a.Document, docID)
 		}
 	}
-	bad := map[string]string{}
+	var bad map[string]string // why a reference resolves to nothing, by field
+	setBad := func(field, why string) {
+		if bad == nil {
+			bad = map[string]string{}
+		}
+		bad[field] = why
+	}
 	forEachRef(a, func(field func() string, id *int64) {
 		local := *id
 		if local == 0 {
@@ -306,7 +406,7 @@ func (c *importCall) prepare(a *scholia.Annotation, docID string, i int, pos map
 		if j, ok := pos[local]; ok {
 			*id = ids[j]
 			if cyclic[i] && cyclic[j] {
-				bad[field()] = fmt.Sprintf("annotations[%d] (local id %d) leads back to this annotation through its references: references must not form a cycle", j, local)
+				setBad(field(), fmt.Sprintf("annotations[%d] (local id %d) leads back to this annotation through its references: references must not form a cycle", j, local))
 			}
 			return
 		}
@@ -327,8 +427,8 @@ func (c *importCall) prepare(a *scholia.Annotation, docID string, i int, pos map
 				return
 			}
 		}
-		bad[field()] = fmt.Sprintf("local id %d is no annotation of this document nor of an earlier document of this import", local)
-		*id = -1 - int64(len(bad)) // resolves to nothing
+		setBad(field(), fmt.Sprintf("local id %d is no annotation of this document nor of an earlier document of this import", local))
+		*id = -1 - int64(len(bad)) // resolves to nothing, and differs from the others
 	})
 	if docID == "" && a.Kind == scholia.KindRelation && a.Relation != nil {
 		// A link's relation belongs to its source's document, whose text a
@@ -508,16 +608,16 @@ func (c *importCall) insertAnnotation(a *scholia.Annotation) error {
 	if err != nil {
 		return scholia.Internal("encode an annotation", err)
 	}
-	if _, err := c.annID.ExecContext(t.ctx, a.ID, a.Project, a.Document, a.Annotator, a.Kind); err != nil {
-		return dbError("store an annotation id", err)
+	if err := c.annID.add(a.ID, a.Project, a.Document, a.Annotator, a.Kind); err != nil {
+		return err
 	}
-	if _, err := c.ann.ExecContext(t.ctx, a.ID, t.rev, a.Project, a.Document, a.Annotator, a.Kind, a.Label, e.spans, e.attrs, e.body,
+	if err := c.ann.add(a.ID, t.rev, a.Project, a.Document, a.Annotator, a.Kind, a.Label, e.spans, e.attrs, e.body,
 		a.CreateRev, a.CreateTime.UnixNano(), t.now, t.meta.User); err != nil {
-		return dbError("store an annotation", err)
+		return err
 	}
 	for _, target := range refTargets(a) {
-		if _, err := c.ref.ExecContext(t.ctx, a.ID, target, t.rev, a.Kind); err != nil {
-			return dbError("store an annotation's references", err)
+		if err := c.ref.add(a.ID, target, t.rev, a.Kind); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -190,14 +190,18 @@ func withinDocument(anns []scholia.Annotation, om *omissions) []scholia.Annotati
 	return out
 }
 
-// omissions reports, once, what a format could not hold.
+// omissions reports, once, what a format could not hold. Writers on
+// several goroutines add to it.
 type omissions struct {
 	w     io.Writer
+	mu    sync.Mutex
 	n     int
 	first []string
 }
 
 func (om *omissions) add(doc string, reasons ...string) {
+	om.mu.Lock()
+	defer om.mu.Unlock()
 	for _, r := range reasons {
 		if len(om.first) < 5 {
 			om.first = append(om.first, doc+": "+r)
@@ -225,7 +229,7 @@ type bratWriter struct {
 	om   *omissions
 	docs chan scholia.AnnotatedDocument
 	wg   sync.WaitGroup
-	mu   sync.Mutex // guards om and err
+	mu   sync.Mutex // guards err
 	err  error
 }
 
@@ -259,10 +263,10 @@ func (w *bratWriter) work() {
 		}
 		base := filepath.Join(w.dir, d.Document.ID)
 		om, err := brat.WriteFiles(base+".txt", base+".ann", d, w.opts)
-		w.mu.Lock()
 		for _, o := range om {
 			w.om.add(d.Document.ID, fmt.Sprintf("annotation %d: %s", o.AnnotationID, o.Reason))
 		}
+		w.mu.Lock()
 		if err != nil && w.err == nil {
 			w.err = fmt.Errorf("document %s: %w", d.Document.ID, err)
 		}
