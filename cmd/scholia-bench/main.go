@@ -64,6 +64,11 @@ func main() {
 		runChild(os.Args[2])
 		return
 	}
+	os.Exit(bench())
+}
+
+// bench runs the scenarios and returns the exit code: 1 if one failed.
+func bench() int {
 	var cfg config
 	var jsonOut string
 	fs := flag.NewFlagSet("scholia-bench", flag.ExitOnError)
@@ -91,7 +96,7 @@ func main() {
 	for _, n := range names {
 		if !contains(scenarios, n) {
 			fmt.Fprintf(os.Stderr, "unknown scenario %q; scenarios: %s\n", n, strings.Join(scenarios, " "))
-			os.Exit(2)
+			return 2
 		}
 	}
 	// SCHOLIA_BENCH_CPUPROFILE also profiles this process, the load
@@ -109,12 +114,16 @@ func main() {
 		defer os.RemoveAll(d)
 		cfg.dir = d
 	}
+	failed := false
 	rep := report{Started: time.Now(), GoVer: runtime.Version(), CPUs: runtime.NumCPU(), Docs: cfg.docs, AnnsDoc: cfg.annsPerDoc}
 	for _, n := range names {
 		fmt.Fprintf(os.Stderr, "== %s\n", n)
 		rows, err := run(n, cfg)
 		if err != nil {
-			fatal(fmt.Errorf("%s: %w", n, err))
+			// One failed scenario does not lose the others' figures.
+			fmt.Fprintf(os.Stderr, "scholia-bench: %s: %v\n", n, err)
+			rows = []row{{Scenario: n, Figure: "FAILED", Note: err.Error()}}
+			failed = true
 		}
 		rep.Rows = append(rep.Rows, rows...)
 	}
@@ -123,9 +132,14 @@ func main() {
 	if jsonOut != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		if err := os.WriteFile(jsonOut, append(b, '\n'), 0o644); err != nil {
-			fatal(err)
+			fmt.Fprintln(os.Stderr, "scholia-bench:", err)
+			return 1
 		}
 	}
+	if failed {
+		return 1
+	}
+	return 0
 }
 
 func run(name string, cfg config) ([]row, error) {
