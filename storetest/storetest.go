@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) scholia.Store) {
 		{"Concurrency", concurrencyTests},
 		{"Layers", layerTests},
 		{"Corpus", corpusTests},
+		{"Changes", changeTests},
 		{"CorpusChangedSince", changedSinceTests},
 		{"Workflow", workflowTests},
 		{"Import", importTests},
