@@ -14,6 +14,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var (
 		cfg       serve.Config
 		logFormat string
+		logLevel  string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -31,10 +32,15 @@ address tokens would cross the network in the clear (the server warns).
 See docs/reliability.md for what scholia guarantees, backups and restore.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var h slog.Handler = slog.NewTextHandler(a.stderr, nil)
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return usagef("--log-level must be debug, info, warn or error")
+			}
+			opts := &slog.HandlerOptions{Level: level}
+			var h slog.Handler = slog.NewTextHandler(a.stderr, opts)
 			switch logFormat {
 			case "json":
-				h = slog.NewJSONHandler(a.stderr, nil)
+				h = slog.NewJSONHandler(a.stderr, opts)
 			case "text":
 			default:
 				return usagef("--log-format must be text or json")
@@ -56,6 +62,7 @@ See docs/reliability.md for what scholia guarantees, backups and restore.`,
 	f.DurationVar(&cfg.Retention, "retention", 0, "keep old versions this long (e.g. 720h) for snapshots, resume tokens and the change feed; 0 keeps every version")
 	f.DurationVar(&cfg.PruneInterval, "prune-interval", time.Hour, "how often --retention removes old versions")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug (a line per call), info (refused calls, start and stop), warn or error")
 	f.StringVar(&cfg.CertFile, "tls-cert", "", "PEM certificate `file` for TLS")
 	f.StringVar(&cfg.KeyFile, "tls-key", "", "PEM private key `file` for TLS")
 	f.DurationVar(&cfg.Grace, "grace", 30*time.Second, "how long a shutdown waits for in-flight calls")
