@@ -131,20 +131,6 @@ func SpansField(k Kind) string {
 	return "mention.spans"
 }
 
-func labelField(k Kind) string {
-	switch k {
-	case KindEvent:
-		return "event.type"
-	case KindClaim:
-		return "claim.claim_type"
-	case KindRelation:
-		return "relation.type"
-	case KindCluster:
-		return "cluster.kind"
-	}
-	return "mention.label"
-}
-
 // RefInfo describes an annotation that another refers to.
 type RefInfo struct {
 	ID        int64

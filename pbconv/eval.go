@@ -19,14 +19,6 @@ func SpanMatchFromPB(m pb.SpanMatch) eval.SpanMatch {
 	return eval.MatchExact
 }
 
-// SpanMatchToPB converts a span rule to the API's.
-func SpanMatchToPB(m eval.SpanMatch) pb.SpanMatch {
-	if m == eval.MatchOverlap {
-		return pb.SpanMatch_SPAN_MATCH_OVERLAP
-	}
-	return pb.SpanMatch_SPAN_MATCH_EXACT
-}
-
 // spanMatchName converts a report's match name ("exact", "overlap").
 func spanMatchName(s string) pb.SpanMatch {
 	if s == eval.MatchOverlap.String() {

@@ -93,14 +93,6 @@ func denied(format string, args ...any) error {
 	return scholia.Errorf(scholia.CodePermissionDenied, "PERMISSION_DENIED", format, args...)
 }
 
-// canReadLayer reports whether the caller may read an annotator's layer
-// without knowing the project: annotators their own layers, every other
-// role all layers. Reads that name a project use checkReadLayer, which also
-// applies membership and blind annotation.
-func (c *caller) canReadLayer(annotator string) bool {
-	return c.Role != scholia.RoleAnnotator || annotator == c.Name
-}
-
 // projectRequest is a request about one project.
 type projectRequest interface{ GetProjectId() string }
 

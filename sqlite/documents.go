@@ -182,23 +182,11 @@ func (s *Store) ListDocuments(ctx context.Context, project, after string, limit 
 			return nil, err
 		}
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+documentColumns+` FROM documents
+	out, err := queryAll(ctx, s.r, "list documents", scanDocumentRow, `SELECT `+documentColumns+` FROM documents
 		WHERE project = ? AND id > ? AND created_rev <= ? AND (deleted_rev IS NULL OR deleted_rev > ?)
 		ORDER BY id LIMIT ?`, project, after, rev, rev, clampLimit(limit))
 	if err != nil {
-		return nil, dbError("list documents", err)
-	}
-	defer rows.Close()
-	var out []scholia.Document
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return nil, dbError("list documents", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("list documents", err)
+		return nil, err
 	}
 	if err := s.checkRetained(ctx, rev); err != nil {
 		return nil, err

@@ -22,13 +22,6 @@ type jsonReader struct {
 	i int
 }
 
-func (r *jsonReader) peek() byte {
-	if r.i < len(r.s) {
-		return r.s[r.i]
-	}
-	return 0
-}
-
 func (r *jsonReader) eat(c byte) bool {
 	if r.i < len(r.s) && r.s[r.i] == c {
 		r.i++

@@ -170,24 +170,8 @@ func (s *Store) GetProject(ctx context.Context, id string) (scholia.Project, err
 // ListProjects returns up to limit projects with ids after `after`, without
 // their schemas.
 func (s *Store) ListProjects(ctx context.Context, after string, limit int) ([]scholia.Project, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects p
+	return queryAll(ctx, s.r, "list projects", scanProjectRow, `SELECT `+projectColumns+` FROM projects p
 		WHERE p.id > ? AND p.deleted_rev IS NULL ORDER BY p.id LIMIT ?`, after, clampLimit(limit))
-	if err != nil {
-		return nil, dbError("list projects", err)
-	}
-	defer rows.Close()
-	var out []scholia.Project
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			return nil, dbError("list projects", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("list projects", err)
-	}
-	return out, nil
 }
 
 // UpdateProject applies change to the current project inside the write

@@ -203,3 +203,33 @@ func clampLimit(limit int) int {
 	}
 	return limit
 }
+
+// rowScanner is what a scan function reads one row from.
+type rowScanner = interface{ Scan(...any) error }
+
+// queryAll runs a query and scans every row with scan; errors are wrapped
+// as op.
+func queryAll[T any](ctx context.Context, q querier, op string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, dbError(op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(op, err)
+	}
+	return out, nil
+}
+
+// scanProjectRow and scanDocumentRow adapt the scanners that take extra
+// columns to queryAll.
+func scanProjectRow(r rowScanner) (scholia.Project, error)   { return scanProject(r) }
+func scanDocumentRow(r rowScanner) (scholia.Document, error) { return scanDocument(r) }

@@ -70,23 +70,7 @@ func (s *Store) GetUser(ctx context.Context, name string) (scholia.User, error) 
 
 // ListUsers returns up to limit users with names after `after`, by name.
 func (s *Store) ListUsers(ctx context.Context, after string, limit int) ([]scholia.User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE name > ? ORDER BY name LIMIT ?`, after, clampLimit(limit))
-	if err != nil {
-		return nil, dbError("list users", err)
-	}
-	defer rows.Close()
-	var out []scholia.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, dbError("list users", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("list users", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.r, "list users", scanUser, `SELECT `+userColumns+` FROM users WHERE name > ? ORDER BY name LIMIT ?`, after, clampLimit(limit))
 }
 
 // UpdateUser changes a user's role and disabled flag (nil keeps them).
@@ -161,23 +145,7 @@ func (s *Store) ListTokens(ctx context.Context, user string) ([]scholia.Token, e
 	if _, err := s.GetUser(ctx, user); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE user = ? ORDER BY id`, user)
-	if err != nil {
-		return nil, dbError("list tokens", err)
-	}
-	defer rows.Close()
-	var out []scholia.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, dbError("list tokens", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("list tokens", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.r, "list tokens", scanToken, `SELECT `+tokenColumns+` FROM tokens WHERE user = ? ORDER BY id`, user)
 }
 
 // RevokeToken marks a token revoked; revoking twice keeps the first time.

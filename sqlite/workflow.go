@@ -129,40 +129,14 @@ func (s *Store) ListMembers(ctx context.Context, project string) ([]scholia.Memb
 	if err := s.projectExists(ctx, project); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, memberQuery+` WHERE p.id = ? ORDER BY m.user`, project)
-	if err != nil {
-		return nil, dbError("list members", err)
-	}
-	defer rows.Close()
-	var out []scholia.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, dbError("list members", err)
-		}
-		out = append(out, m)
-	}
-	return out, dbError("list members", rows.Err())
+	return queryAll(ctx, s.r, "list members", scanMember, memberQuery+` WHERE p.id = ? ORDER BY m.user`, project)
 }
 
 // ListMemberProjects returns the projects user is a member of, by id.
 func (s *Store) ListMemberProjects(ctx context.Context, user, after string, limit int) ([]scholia.Project, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects p
+	return queryAll(ctx, s.r, "list projects", scanProjectRow, `SELECT `+projectColumns+` FROM projects p
 		JOIN project_members m ON m.project_pk = p.pk AND m.user = ?
 		WHERE p.id > ? AND p.deleted_rev IS NULL ORDER BY p.id LIMIT ?`, user, after, clampLimit(limit))
-	if err != nil {
-		return nil, dbError("list projects", err)
-	}
-	defer rows.Close()
-	var out []scholia.Project
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			return nil, dbError("list projects", err)
-		}
-		out = append(out, p)
-	}
-	return out, dbError("list projects", rows.Err())
 }
 
 // GetWorkflowSettings returns a project's settings.

@@ -12,6 +12,7 @@ import (
 	"github.com/scholia-nlp/scholia"
 	"github.com/scholia-nlp/scholia/client"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
+	"github.com/scholia-nlp/scholia/pbconv"
 )
 
 // annotateFlags are the flags every add command shares.
@@ -288,10 +289,6 @@ func (a *app) relationCommand() *cobra.Command {
 	return cmd
 }
 
-var clusterKinds = map[string]pb.ClusterKind{
-	"entity": pb.ClusterKind_CLUSTER_KIND_ENTITY, "event": pb.ClusterKind_CLUSTER_KIND_EVENT, "claim": pb.ClusterKind_CLUSTER_KIND_CLAIM,
-}
-
 func (a *app) clusterCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "cluster", Short: "Group mentions, events or claims that are the same, across documents"}
 	var af annotateFlags
@@ -302,8 +299,8 @@ func (a *app) clusterCommand() *cobra.Command {
 		Short: "Say that annotations (in one or several documents) refer to the same thing",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k, ok := clusterKinds[kind]
-			if !ok {
+			k := pbconv.ClusterKind(kind)
+			if k == pb.ClusterKind_CLUSTER_KIND_UNSPECIFIED {
 				return usagef("--kind must be entity, event or claim")
 			}
 			attrs, err := af.attributes()

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/scholia-nlp/scholia"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
 )
 
@@ -34,7 +35,8 @@ func (a *app) memberCommand() *cobra.Command {
 		Short: "Make a user a member of a project (a model's layer is offered to annotators as suggestions)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, ok := map[string]pb.MemberRole{"annotator": pb.MemberRole_MEMBER_ROLE_ANNOTATOR, "model": pb.MemberRole_MEMBER_ROLE_MODEL}[role]
+			mr, ok := scholia.ParseMemberRole(role)
+			r := pb.MemberRole(mr)
 			if !ok {
 				return usagef("--role must be annotator or model, not %q", role)
 			}
