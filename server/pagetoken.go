@@ -49,8 +49,10 @@ func (p *pageTokens) decode(field, token, list, filter string) (pageCursor, erro
 	}
 	// Strict: one token has one spelling, so that no altered token is
 	// ever accepted, not even one that decodes to the same bytes.
+	// The decoder skips line breaks even when strict, so the token must
+	// also be exactly what encoding its bytes gives back.
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	if err != nil || len(raw) <= macLen {
+	if err != nil || len(raw) <= macLen || base64.RawURLEncoding.EncodeToString(raw) != token {
 		return c, bad("not a page token of this server")
 	}
 	body, mac := raw[:len(raw)-macLen], raw[len(raw)-macLen:]
