@@ -522,6 +522,14 @@ func (ts *taskState) relations(layer string, regions map[string]*region, rels []
 		}
 		clusters[i].members = append(clusters[i].members, g)
 	}
+	// A cluster whose other regions were left out is no cluster.
+	clusters = slices.DeleteFunc(clusters, func(c pendingCluster) bool {
+		if len(c.members) < 2 {
+			ts.fail(layer, c.members[0].id, "%s cluster left with one member; not kept", c.label)
+			return true
+		}
+		return false
+	})
 	return out, clusters
 }
 
