@@ -95,6 +95,7 @@ func (s *corpusService) StreamCorpus(req *pb.StreamCorpusRequest, stream pb.Corp
 	} else if err := s.checkRetained(ctx, cur.AsOf); err != nil {
 		return err
 	}
+	var buf []byte // one encoding buffer for the whole stream
 	return s.eachCorpusChunk(ctx, f, cur.After, cur.AsOf, func(docs []scholia.CorpusDocument) error {
 		for _, d := range docs {
 			if s.stopped() {
@@ -103,11 +104,13 @@ func (s *corpusService) StreamCorpus(req *pb.StreamCorpusRequest, stream pb.Corp
 			if req.GetSkipEmpty() && len(d.Annotations) == 0 {
 				continue
 			}
-			msg := pbconv.CorpusDocumentToPB(d, cur.AsOf)
-			msg.ResumeToken = s.tokens.encode(pageCursor{List: "corpus", Filter: filter, After: d.Document.ID, AsOf: cur.AsOf})
+			token := s.tokens.encode(pageCursor{List: "corpus", Filter: filter, After: d.Document.ID, AsOf: cur.AsOf})
+			if buf, err = pbconv.AppendCorpusDocument(buf[:0], d, cur.AsOf, token); err != nil {
+				return scholia.Internal(fmt.Sprintf("encode document %q", d.Document.ID), err)
+			}
 			// Send blocks while the client is not reading: flow control
 			// keeps the server from buffering the corpus.
-			if err := stream.Send(msg); err != nil {
+			if err := stream.SendMsg(newEncodedMessage(buf)); err != nil {
 				return err
 			}
 		}

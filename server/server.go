@@ -98,6 +98,7 @@ func (s *Server) ServerOptions() []grpc.ServerOption {
 		grpc.ChainUnaryInterceptor(s.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.streamInterceptor),
 		grpc.MaxRecvMsgSize(s.opts.MaxMessageBytes),
+		codecOption(),
 	}
 }
 

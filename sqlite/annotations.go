@@ -39,7 +39,7 @@ func (s *Store) CreateAnnotations(ctx context.Context, w scholia.WriteMeta, anns
 			return err
 		}
 		var maxID int64
-		if err := t.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM annotation_ids`).Scan(&maxID); err != nil {
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) FROM annotation_ids`).Scan(&maxID); err != nil {
 			return dbError("allocate annotation ids", err)
 		}
 		ids := make([]int64, len(anns))
@@ -89,7 +89,7 @@ func (s *Store) CreateAnnotations(ctx context.Context, w scholia.WriteMeta, anns
 			a.CreateRev, a.Rev = t.rev, t.rev
 			a.CreateTime, a.UpdateTime = nsTime(t.now), nsTime(t.now)
 			a.UpdateUser = w.User
-			if _, err := t.tx.ExecContext(ctx, `INSERT INTO annotation_ids (id, project, document, annotator, kind) VALUES (?, ?, ?, ?, ?)`,
+			if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO annotation_ids (id, project, document, annotator, kind) VALUES (?, ?, ?, ?, ?)`,
 				a.ID, a.Project, a.Document, a.Annotator, a.Kind); err != nil {
 				return dbError("store an annotation id", err)
 			}
@@ -338,7 +338,7 @@ func (s *Store) UpdateAnnotation(ctx context.Context, w scholia.WriteMeta, id, e
 		}
 		a.CreateRev, a.CreateTime = cur.CreateRev, cur.CreateTime
 		a.Rev, a.UpdateTime, a.UpdateUser = t.rev, nsTime(t.now), w.User
-		if _, err := t.tx.ExecContext(ctx, `UPDATE annotations SET deleted_rev = ? WHERE id = ? AND deleted_rev IS NULL`, t.rev, id); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE annotations SET deleted_rev = ? WHERE id = ? AND deleted_rev IS NULL`, t.rev, id); err != nil {
 			return dbError("close the annotation's version", err)
 		}
 		if err := t.insertVersion(&a); err != nil {
@@ -388,7 +388,7 @@ func (s *Store) DeleteAnnotation(ctx context.Context, w scholia.WriteMeta, id, e
 	var rev int64
 	err := s.write(ctx, w, "delete annotation", func(t *wtx) error {
 		var cur int64
-		err := t.tx.QueryRowContext(ctx, `SELECT created_rev FROM annotations WHERE id = ? AND deleted_rev IS NULL`, id).Scan(&cur)
+		err := t.tx.QueryRowContext(t.ctx, `SELECT created_rev FROM annotations WHERE id = ? AND deleted_rev IS NULL`, id).Scan(&cur)
 		if errors.Is(err, sql.ErrNoRows) {
 			return annotationNotFound(id)
 		}
@@ -404,7 +404,7 @@ func (s *Store) DeleteAnnotation(ctx context.Context, w scholia.WriteMeta, id, e
 		if err := t.newRev(""); err != nil {
 			return err
 		}
-		if _, err := t.tx.ExecContext(ctx, `UPDATE annotations SET deleted_rev = ? WHERE id = ? AND deleted_rev IS NULL`, t.rev, id); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE annotations SET deleted_rev = ? WHERE id = ? AND deleted_rev IS NULL`, t.rev, id); err != nil {
 			return dbError("close the annotation's version", err)
 		}
 		if err := t.closeRefs(id); err != nil {

@@ -68,7 +68,7 @@ func (s *Store) CreateDocument(ctx context.Context, w scholia.WriteMeta, d schol
 			return err
 		}
 		out.Rev = t.rev
-		res, err := t.tx.ExecContext(ctx, `INSERT INTO texts (text) VALUES (?)`, d.Text)
+		res, err := t.tx.ExecContext(t.ctx, `INSERT INTO texts (text) VALUES (?)`, d.Text)
 		if err != nil {
 			return dbError("store the document's text", err)
 		}
@@ -247,7 +247,7 @@ func (s *Store) UpdateDocument(ctx context.Context, w scholia.WriteMeta, project
 		d.Text, d.Length, d.SHA256 = "", cur.Length, cur.SHA256
 		d.CreateTime, d.UpdateTime, d.Rev = cur.CreateTime, nsTime(t.now), t.rev
 		d.PublishTime = normalTime(d.PublishTime)
-		if _, err := t.tx.ExecContext(ctx, `UPDATE documents SET deleted_rev = ? WHERE project = ? AND id = ? AND deleted_rev IS NULL`,
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE documents SET deleted_rev = ? WHERE project = ? AND id = ? AND deleted_rev IS NULL`,
 			t.rev, project, id); err != nil {
 			return dbError("close the document's version", err)
 		}
@@ -275,7 +275,7 @@ func (s *Store) DeleteDocument(ctx context.Context, w scholia.WriteMeta, project
 			return staleEtag(fmt.Sprintf("document %q", id), etag, d.rev)
 		}
 		var n int64
-		if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM annotations WHERE project = ? AND document = ? AND deleted_rev IS NULL`,
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM annotations WHERE project = ? AND document = ? AND deleted_rev IS NULL`,
 			project, id).Scan(&n); err != nil {
 			return dbError("count the document's annotations", err)
 		}
@@ -286,18 +286,18 @@ func (s *Store) DeleteDocument(ctx context.Context, w scholia.WriteMeta, project
 		if err := t.newRev(""); err != nil {
 			return err
 		}
-		if _, err := t.tx.ExecContext(ctx, `UPDATE documents SET deleted_rev = ? WHERE project = ? AND id = ? AND deleted_rev IS NULL`,
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE documents SET deleted_rev = ? WHERE project = ? AND id = ? AND deleted_rev IS NULL`,
 			t.rev, project, id); err != nil {
 			return dbError("close the document's version", err)
 		}
 		// The statuses are forgotten from this revision on, so that a new
 		// document under the same id starts with layers in progress.
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO layer_history (project, document, annotator, rev, status, time)
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO layer_history (project, document, annotator, rev, status, time)
 			SELECT project, document, annotator, ?, 0, ? FROM layers WHERE project = ? AND document = ?`,
 			t.rev, t.now, project, id); err != nil {
 			return dbError("forget the document's layer statuses", err)
 		}
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM layers WHERE project = ? AND document = ?`, project, id); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM layers WHERE project = ? AND document = ?`, project, id); err != nil {
 			return dbError("delete the document's layer statuses", err)
 		}
 		return nil

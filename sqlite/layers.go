@@ -75,7 +75,7 @@ func (s *Store) SetLayerStatus(ctx context.Context, w scholia.WriteMeta, project
 			return err
 		}
 		var cur int64
-		err := t.tx.QueryRowContext(ctx, `SELECT rev FROM layers WHERE project = ? AND document = ? AND annotator = ?`,
+		err := t.tx.QueryRowContext(t.ctx, `SELECT rev FROM layers WHERE project = ? AND document = ? AND annotator = ?`,
 			project, document, annotator).Scan(&cur)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return dbError("read the layer", err)
@@ -86,12 +86,12 @@ func (s *Store) SetLayerStatus(ctx context.Context, w scholia.WriteMeta, project
 		if err := t.newRev(""); err != nil {
 			return err
 		}
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO layers (project, document, annotator, status, rev, time) VALUES (?, ?, ?, ?, ?, ?)
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO layers (project, document, annotator, status, rev, time) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (project, document, annotator) DO UPDATE SET status = excluded.status, rev = excluded.rev, time = excluded.time`,
 			project, document, annotator, status, t.rev, t.now); err != nil {
 			return dbError("store the layer's status", err)
 		}
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO layer_history (project, document, annotator, rev, status, time) VALUES (?, ?, ?, ?, ?, ?)`,
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO layer_history (project, document, annotator, rev, status, time) VALUES (?, ?, ?, ?, ?, ?)`,
 			project, document, annotator, t.rev, status, t.now); err != nil {
 			return dbError("record the layer's status", err)
 		}

@@ -91,7 +91,7 @@ func (s *Store) CreateProject(ctx context.Context, w scholia.WriteMeta, p scholi
 		}
 		out.Rev = t.rev
 		var pk int64
-		err = t.tx.QueryRowContext(ctx, `INSERT INTO projects (id, title, description, schema_version, rev, created_rev, create_time, update_time)
+		err = t.tx.QueryRowContext(t.ctx, `INSERT INTO projects (id, title, description, schema_version, rev, created_rev, create_time, update_time)
 			VALUES (?, ?, ?, 1, ?, ?, ?, ?) RETURNING pk`, p.ID, p.Title, p.Description, t.rev, t.rev, t.now, t.now).Scan(&pk)
 		if isUnique(err) {
 			return projectExists(p.ID)
@@ -99,7 +99,7 @@ func (s *Store) CreateProject(ctx context.Context, w scholia.WriteMeta, p scholi
 		if err != nil {
 			return dbError("store the project", err)
 		}
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO project_schemas (project_pk, version, schema, rev) VALUES (?, 1, ?, ?)`,
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO project_schemas (project_pk, version, schema, rev) VALUES (?, 1, ?, ?)`,
 			pk, string(schemaJSON), t.rev); err != nil {
 			return dbError("store the project's schema", err)
 		}
@@ -221,12 +221,12 @@ func (s *Store) UpdateProject(ctx context.Context, w scholia.WriteMeta, id strin
 			return err
 		}
 		p.Rev, p.UpdateTime = t.rev, nsTime(t.now)
-		if _, err := t.tx.ExecContext(ctx, `UPDATE projects SET title = ?, description = ?, schema_version = ?, rev = ?, update_time = ?
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE projects SET title = ?, description = ?, schema_version = ?, rev = ?, update_time = ?
 			WHERE pk = ?`, p.Title, p.Description, p.SchemaVersion, t.rev, t.now, row.pk); err != nil {
 			return dbError("update the project", err)
 		}
 		if newSchema != nil {
-			if _, err := t.tx.ExecContext(ctx, `INSERT INTO project_schemas (project_pk, version, schema, rev) VALUES (?, ?, ?, ?)`,
+			if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO project_schemas (project_pk, version, schema, rev) VALUES (?, ?, ?, ?)`,
 				row.pk, p.SchemaVersion, string(newSchema), t.rev); err != nil {
 				return dbError("store the project's schema", err)
 			}
@@ -312,7 +312,7 @@ func (s *Store) DeleteProject(ctx context.Context, w scholia.WriteMeta, id strin
 			return staleEtag(fmt.Sprintf("project %q", id), etag, p.rev)
 		}
 		var n int64
-		if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE project = ? AND deleted_rev IS NULL`, id).Scan(&n); err != nil {
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM documents WHERE project = ? AND deleted_rev IS NULL`, id).Scan(&n); err != nil {
 			return dbError("count the project's documents", err)
 		}
 		if n > 0 {
@@ -322,10 +322,10 @@ func (s *Store) DeleteProject(ctx context.Context, w scholia.WriteMeta, id strin
 		if err := t.newRev(""); err != nil {
 			return err
 		}
-		if _, err := t.tx.ExecContext(ctx, `UPDATE projects SET deleted_rev = ?, rev = ? WHERE pk = ?`, t.rev, t.rev, p.pk); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE projects SET deleted_rev = ?, rev = ? WHERE pk = ?`, t.rev, t.rev, p.pk); err != nil {
 			return dbError("delete the project", err)
 		}
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM layers WHERE project = ?`, id); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM layers WHERE project = ?`, id); err != nil {
 			return dbError("delete the project's layer statuses", err)
 		}
 		return nil

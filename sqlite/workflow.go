@@ -49,7 +49,7 @@ func (s *Store) AddMember(ctx context.Context, w scholia.WriteMeta, m scholia.Me
 			return err
 		}
 		m.Rev, m.UpdateTime = t.rev, nsTime(t.now)
-		_, err = t.tx.ExecContext(ctx, `INSERT INTO project_members (project_pk, user, role, rev, time) VALUES (?, ?, ?, ?, ?)
+		_, err = t.tx.ExecContext(t.ctx, `INSERT INTO project_members (project_pk, user, role, rev, time) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (project_pk, user) DO UPDATE SET role = excluded.role, rev = excluded.rev, time = excluded.time`,
 			p.pk, m.User, m.Role, t.rev, t.now)
 		return dbError("store the member", err)
@@ -67,7 +67,7 @@ func (s *Store) RemoveMember(ctx context.Context, w scholia.WriteMeta, project, 
 			return err
 		}
 		var n int
-		err = t.tx.QueryRowContext(ctx, `SELECT 1 FROM project_members WHERE project_pk = ? AND user = ?`, p.pk, user).Scan(&n)
+		err = t.tx.QueryRowContext(t.ctx, `SELECT 1 FROM project_members WHERE project_pk = ? AND user = ?`, p.pk, user).Scan(&n)
 		if errors.Is(err, sql.ErrNoRows) {
 			return memberNotFound(project, user)
 		}
@@ -77,10 +77,10 @@ func (s *Store) RemoveMember(ctx context.Context, w scholia.WriteMeta, project, 
 		if err := t.newRev(""); err != nil {
 			return err
 		}
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM project_members WHERE project_pk = ? AND user = ?`, p.pk, user); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM project_members WHERE project_pk = ? AND user = ?`, p.pk, user); err != nil {
 			return dbError("remove the member", err)
 		}
-		_, err = t.tx.ExecContext(ctx, `DELETE FROM assignments WHERE project = ? AND annotator = ?`, project, user)
+		_, err = t.tx.ExecContext(t.ctx, `DELETE FROM assignments WHERE project = ? AND annotator = ?`, project, user)
 		return dbError("remove the member's assignments", err)
 	})
 }
@@ -165,7 +165,7 @@ func (s *Store) SetWorkflowSettings(ctx context.Context, w scholia.WriteMeta, ws
 			return err
 		}
 		var cur int64
-		err = t.tx.QueryRowContext(ctx, `SELECT rev FROM workflow_settings WHERE project_pk = ?`, p.pk).Scan(&cur)
+		err = t.tx.QueryRowContext(t.ctx, `SELECT rev FROM workflow_settings WHERE project_pk = ?`, p.pk).Scan(&cur)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return dbError("read the workflow settings", err)
 		}
@@ -176,7 +176,7 @@ func (s *Store) SetWorkflowSettings(ctx context.Context, w scholia.WriteMeta, ws
 			return err
 		}
 		ws.Rev, ws.UpdateTime = t.rev, nsTime(t.now)
-		_, err = t.tx.ExecContext(ctx, `INSERT INTO workflow_settings (project_pk, blind, rev, time) VALUES (?, ?, ?, ?)
+		_, err = t.tx.ExecContext(t.ctx, `INSERT INTO workflow_settings (project_pk, blind, rev, time) VALUES (?, ?, ?, ?)
 			ON CONFLICT (project_pk) DO UPDATE SET blind = excluded.blind, rev = excluded.rev, time = excluded.time`,
 			p.pk, ws.BlindAnnotation, t.rev, t.now)
 		return dbError("store the workflow settings", err)
@@ -291,7 +291,7 @@ func (s *Store) Spread(ctx context.Context, w scholia.WriteMeta, project string,
 		load := map[string]int{}   // assignments per annotator
 		perDoc := map[string]int{} // assignments per document
 		has := map[[2]string]bool{}
-		rows, err := t.tx.QueryContext(ctx, `SELECT document, annotator FROM assignments WHERE project = ?`, project)
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT document, annotator FROM assignments WHERE project = ?`, project)
 		if err != nil {
 			return dbError("read the assignments", err)
 		}
@@ -366,7 +366,7 @@ func (s *Store) Unassign(ctx context.Context, w scholia.WriteMeta, project, docu
 			return err
 		}
 		var n int
-		err := t.tx.QueryRowContext(ctx, `SELECT 1 FROM assignments WHERE project = ? AND document = ? AND annotator = ?`, project, document, annotator).Scan(&n)
+		err := t.tx.QueryRowContext(t.ctx, `SELECT 1 FROM assignments WHERE project = ? AND document = ? AND annotator = ?`, project, document, annotator).Scan(&n)
 		if errors.Is(err, sql.ErrNoRows) {
 			return scholia.Errorf(scholia.CodeNotFound, "ASSIGNMENT_NOT_FOUND", "document %q of project %q is not assigned to %s", document, project, annotator)
 		}
@@ -376,7 +376,7 @@ func (s *Store) Unassign(ctx context.Context, w scholia.WriteMeta, project, docu
 		if err := t.newRev(""); err != nil {
 			return err
 		}
-		_, err = t.tx.ExecContext(ctx, `DELETE FROM assignments WHERE project = ? AND document = ? AND annotator = ?`, project, document, annotator)
+		_, err = t.tx.ExecContext(t.ctx, `DELETE FROM assignments WHERE project = ? AND document = ? AND annotator = ?`, project, document, annotator)
 		return dbError("remove the assignment", err)
 	})
 }

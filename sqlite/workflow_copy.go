@@ -263,7 +263,7 @@ func (s *Store) CopyAnnotations(ctx context.Context, w scholia.WriteMeta, projec
 		var sources []int64
 		record := func(id int64, from []int64) error {
 			for _, src := range from {
-				if _, err := t.tx.ExecContext(ctx, `INSERT INTO annotation_sources (annotation, source, rev) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+				if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO annotation_sources (annotation, source, rev) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 					id, src, t.rev); err != nil {
 					return dbError("record the provenance", err)
 				}
@@ -281,7 +281,7 @@ func (s *Store) CopyAnnotations(ctx context.Context, w scholia.WriteMeta, projec
 				return err
 			}
 		}
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM rejections WHERE layer = ? AND annotation IN (SELECT value FROM json_each(?))`,
+		if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM rejections WHERE layer = ? AND annotation IN (SELECT value FROM json_each(?))`,
 			target, jsonIDs(sources)); err != nil {
 			return dbError("clear rejections", err)
 		}
@@ -394,7 +394,7 @@ func (s *Store) Reject(ctx context.Context, w scholia.WriteMeta, project, layer 
 			return err
 		}
 		for _, id := range ids {
-			if _, err := t.tx.ExecContext(ctx, `INSERT INTO rejections (project, annotation, layer, user, rev, time) VALUES (?, ?, ?, ?, ?, ?)
+			if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO rejections (project, annotation, layer, user, rev, time) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (annotation, layer) DO UPDATE SET user = excluded.user, rev = excluded.rev, time = excluded.time`,
 				project, id, layer, w.User, t.rev, t.now); err != nil {
 				return dbError("record the rejection", err)
