@@ -291,5 +291,5 @@ var wireFields = map[string][]protowire.Number{
 	string((&pb.Relation{}).ProtoReflect().Descriptor().FullName()):             {1, 2, 3},
 	string((&pb.Cluster{}).ProtoReflect().Descriptor().FullName()):              {1, 2, 3},
 	string((&pb.Span{}).ProtoReflect().Descriptor().FullName()):                 {1, 2, 3},
-	"google.protobuf.Timestamp": {1, 2},
+	"google.protobuf.Timestamp":                                                 {1, 2},
 }
