@@ -1,7 +1,6 @@
 package brat
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -38,15 +37,31 @@ type Omission struct {
 
 // WriteFiles writes the document to txtPath and annPath (see Write).
 func WriteFiles(txtPath, annPath string, doc scholia.AnnotatedDocument, opts WriteOptions) ([]Omission, error) {
-	var tb, ab strings.Builder
-	om, err := Write(&tb, &ab, doc, opts)
+	w, err := newWriter(doc, opts)
 	if err != nil {
-		return om, err
+		return nil, err
 	}
-	if err := os.WriteFile(txtPath, []byte(tb.String()), 0o644); err != nil {
-		return om, err
+	if err := w.run(); err != nil {
+		return w.omit, err
 	}
-	return om, os.WriteFile(annPath, []byte(ab.String()), 0o644)
+	// WriteString hands the text to the file without copying it.
+	if err := writeFile(txtPath, func(f *os.File) error { _, err := f.WriteString(doc.Document.Text); return err }); err != nil {
+		return w.omit, err
+	}
+	return w.omit, writeFile(annPath, func(f *os.File) error { _, err := f.Write(w.annotations()); return err })
+}
+
+// writeFile writes a new file at path with write.
+func writeFile(path string, write func(f *os.File) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Write writes the document's text to txt (exactly, line ends included)
@@ -76,11 +91,23 @@ func Write(txt, ann io.Writer, doc scholia.AnnotatedDocument, opts WriteOptions)
 			return w.omit, err
 		}
 	}
-	bw := bufio.NewWriterSize(ann, 64<<10)
-	for _, b := range [][]byte{w.tb, w.eb, w.rb, w.sb, w.ab, w.nb, w.hb} {
-		bw.Write(b)
+	_, err = ann.Write(w.annotations())
+	return w.omit, err
+}
+
+// annotations returns the .ann file: the lines of each type, T lines
+// first.
+func (w *writer) annotations() []byte {
+	parts := [][]byte{w.tb, w.eb, w.rb, w.sb, w.ab, w.nb, w.hb}
+	n := 0
+	for _, b := range parts {
+		n += len(b)
 	}
-	return w.omit, bw.Flush()
+	out := make([]byte, 0, n)
+	for _, b := range parts {
+		out = append(out, b...)
+	}
+	return out
 }
 
 type writer struct {
