@@ -164,7 +164,13 @@ func (s *annotationService) ListAnnotations(ctx context.Context, req *pb.ListAnn
 	if err != nil {
 		return nil, err
 	}
-	if cur.AsOf == 0 {
+	anns, rev, err := s.store.ListAnnotations(ctx, f, cur.AfterN, n+1, cur.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	// An empty first page may be a project or document that does not
+	// exist, which is NOT_FOUND; annotations prove that both exist.
+	if cur.AsOf == 0 && len(anns) == 0 {
 		if _, err := s.store.GetProject(ctx, f.Project); err != nil {
 			return nil, err
 		}
@@ -173,10 +179,6 @@ func (s *annotationService) ListAnnotations(ctx context.Context, req *pb.ListAnn
 				return nil, err
 			}
 		}
-	}
-	anns, rev, err := s.store.ListAnnotations(ctx, f, cur.AfterN, n+1, cur.AsOf)
-	if err != nil {
-		return nil, err
 	}
 	resp := &pb.ListAnnotationsResponse{Revision: rev}
 	if len(anns) > n {
