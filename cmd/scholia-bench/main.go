@@ -8,6 +8,11 @@
 //	go run ./cmd/scholia-bench [scenario...] [--docs N] [--anns-per-doc K] [--json FILE]
 //
 // Scenarios: write, stream, import, export, eval (default: all).
+//
+//	go run ./cmd/scholia-bench plot --out FILE.svg REPORT.json...
+//
+// draws the stream figures of several reports against the corpus size on
+// log-log axes.
 package main
 
 import (
@@ -63,6 +68,9 @@ func main() {
 	if len(os.Args) == 3 && os.Args[1] == childMode {
 		runChild(os.Args[2])
 		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "plot" {
+		os.Exit(runPlot(os.Args[2:]))
 	}
 	os.Exit(bench())
 }

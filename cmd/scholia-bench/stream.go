@@ -210,7 +210,7 @@ func benchStream(cfg config, dir string) ([]row, error) {
 			annsS := median(pick(func(s *streamed) float64 { return float64(s.nAnn) / s.secs }))
 			mbS := median(pick(func(s *streamed) float64 { return float64(s.bytes) / 1e6 / s.secs }))
 			rd, ra, rm := median(rawCol(0)), median(rawCol(1)), median(rawCol(2))
-			note := fmt.Sprintf("median of 3; %d documents, %d annotations over loopback gRPC; limit: plain SQLite scan of the same rows", len(streams[0].docs), streams[0].nAnn)
+			note := fmt.Sprintf(streamNote, len(streams[0].docs), streams[0].nAnn)
 			rows = append(rows,
 				row{Scenario: "stream", Figure: "documents", Unit: "docs/s", Scholia: docsS, Limit: rd, Ratio: docsS / rd},
 				row{Scenario: "stream", Figure: "annotations", Unit: "anns/s", Scholia: annsS, Limit: ra, Ratio: annsS / ra, Target: ">= 0.50 of limit", Note: note},
@@ -231,8 +231,8 @@ func benchStream(cfg config, dir string) ([]row, error) {
 		srv.stop()
 	}
 	rows = append(rows,
-		row{Scenario: "stream", Figure: fmt.Sprintf("server peak RSS, %d documents", small), Unit: "MB", PeakRSS: rssSmall},
-		row{Scenario: "stream", Figure: fmt.Sprintf("server peak RSS, %d documents", cfg.docs), Unit: "MB", PeakRSS: rssLarge,
+		row{Scenario: "stream", Figure: fmt.Sprintf(rssFigure, small), Unit: "MB", PeakRSS: rssSmall},
+		row{Scenario: "stream", Figure: fmt.Sprintf(rssFigure, cfg.docs), Unit: "MB", PeakRSS: rssLarge,
 			Limit: rssSmall, Ratio: rssLarge / rssSmall, Target: "< 100 MB, <= 1.5x the small corpus"},
 	)
 	return rows, nil
