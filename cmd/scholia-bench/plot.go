@@ -181,7 +181,10 @@ func chart(w io.Writer, x0 float64, unit string, ss []series) {
 			fmt.Fprintf(w, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`+"\n", px(s.x[i]), py(s.y[i]), s.color)
 		}
 		fmt.Fprintf(w, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`+"\n", strings.Join(pts, " "), s.color)
-		fmt.Fprintf(w, `<text x="%.1f" y="%.1f" fill="%s">%s</text>`+"\n", x0+left+10, top+16+16*float64(k), s.color, s.name)
+		// The legend goes to the bottom right, under the lines, which
+		// run high on these charts.
+		fmt.Fprintf(w, `<text x="%.1f" y="%.1f" fill="%s" text-anchor="end">%s</text>`+"\n",
+			x0+left+width-10, top+height-10-16*float64(len(ss)-1-k), s.color, s.name)
 	}
 }
 
