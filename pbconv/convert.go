@@ -270,6 +270,7 @@ func AnnotationFromPB(a *pb.Annotation) scholia.Annotation {
 		ID: a.GetId(), Project: a.GetProjectId(), Document: a.GetDocumentId(), Annotator: a.GetAnnotator(),
 		Attributes: a.GetAttributes(), Rev: rev, CreateRev: a.GetCreateRevision(),
 		CreateTime: FromTS(a.GetCreateTime()), UpdateTime: FromTS(a.GetUpdateTime()), UpdateUser: a.GetUpdateUser(),
+		DerivedFrom: a.GetDerivedFrom(),
 	}
 	switch b := a.GetBody().(type) {
 	case *pb.Annotation_Mention:

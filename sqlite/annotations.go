@@ -52,6 +52,7 @@ func (s *Store) CreateAnnotations(ctx context.Context, w scholia.WriteMeta, anns
 		for i := range anns {
 			a := cloneAnnotation(anns[i])
 			a.ID = ids[i]
+			a.DerivedFrom = nil // provenance is made by curation, never given
 			prefix := "annotation"
 			if len(anns) > 1 {
 				prefix = fmt.Sprintf("annotations[%d]", i)

@@ -344,6 +344,15 @@ func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (sc
 			return scholia.ImportResult{}, err
 		}
 	}
+	for i := range out {
+		out[i].DerivedFrom = c.sources(anns[i].DerivedFrom, pos, ids)
+		for _, src := range out[i].DerivedFrom {
+			if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO annotation_sources (annotation, source, rev) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+				out[i].ID, src, t.rev); err != nil {
+				return scholia.ImportResult{}, dbError("record the provenance", err)
+			}
+		}
+	}
 	for _, l := range layers {
 		if err := c.setLayer(docID, l); err != nil {
 			return scholia.ImportResult{}, err
@@ -359,6 +368,28 @@ func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (sc
 		res.Status, res.Rev, res.Document.Rev = scholia.ImportValidated, 0, 0
 	}
 	return res, nil
+}
+
+// sources maps the provenance of an imported annotation (the local ids of
+// the annotations it was made from) to stored ids. Provenance is a record,
+// not a reference the annotation depends on: a source that is not part of
+// the import (an annotation deleted before the export, say) is left out
+// rather than failing the document.
+func (c *importCall) sources(local []int64, pos map[int64]int, ids []int64) []int64 {
+	var out []int64
+	for _, l := range local {
+		id := int64(0)
+		if j, ok := pos[l]; ok {
+			id = ids[j]
+		} else if r, ok := c.lookup(l); ok && !c.opts.DryRun {
+			id = r.ID
+		}
+		if id != 0 && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // lookup finds an annotation that an earlier unit of the import stored.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -292,5 +293,52 @@ var importTests = []test{
 		wantContains(t, "unknown annotator", e.Error(), "annotations[0]", "nobody")
 		wantFields(t, res[6].Err, "layers[0].annotator")
 		wantFields(t, res[7].Err, "annotations")
+	}},
+}
+
+// importProvenanceTests check the provenance an import keeps.
+var importProvenanceTests = []test{
+	{"Provenance", func(t *testing.T, s scholia.Store) {
+		// A project restored from a stream keeps the provenance of its gold
+		// annotations: derived_from holds local ids, mapped like references,
+		// and a source outside the import (deleted before the export) is
+		// left out.
+		setup(t, s)
+		m := func(id int64, annotator string, from ...int64) scholia.Annotation {
+			a := mention(t, "p1", text1, annotator, "GPE", "Aleppo", 0)
+			a.ID, a.Project, a.Document, a.DerivedFrom = id, "", "", from
+			return a
+		}
+		units := []scholia.AnnotatedDocument{
+			{Document: scholia.Document{ID: "p1", Text: text1}, Annotations: []scholia.Annotation{
+				m(51, scholia.GoldAnnotator, 50, 999, 50), m(50, "alice"),
+			}},
+			{Document: scholia.Document{ID: "p2", Text: text1}, Annotations: []scholia.Annotation{m(60, scholia.GoldAnnotator, 50)}},
+		}
+		units[1].Annotations[0].Document = ""
+		res := doImport(t, s, units, scholia.ImportOptions{})
+		equal(t, "statuses", statuses(res), []scholia.ImportStatus{scholia.ImportCreated, scholia.ImportCreated})
+		aliceID := res[0].IDs[1]
+		for _, id := range []int64{res[0].IDs[0], res[1].IDs[0]} {
+			g, err := s.GetAnnotation(ctx, id)
+			must(t, err)
+			equal(t, fmt.Sprintf("derived_from of gold annotation %d", id), g.DerivedFrom, []int64{aliceID})
+		}
+		a, err := s.GetAnnotation(ctx, aliceID)
+		must(t, err)
+		if len(a.DerivedFrom) != 0 {
+			t.Fatalf("alice's annotation has provenance %v", a.DerivedFrom)
+		}
+
+		// A create never takes provenance from its caller.
+		given := mention(t, "p1", text1, "alice", "GPE", "Aleppo", 0)
+		given.DerivedFrom = []int64{aliceID}
+		made, err := s.CreateAnnotations(ctx, alice, []scholia.Annotation{given})
+		must(t, err)
+		got, err := s.GetAnnotation(ctx, made[0].ID)
+		must(t, err)
+		if len(made[0].DerivedFrom) != 0 || len(got.DerivedFrom) != 0 {
+			t.Fatalf("a create kept the provenance it was given: returned %v, stored %v", made[0].DerivedFrom, got.DerivedFrom)
+		}
 	}},
 }

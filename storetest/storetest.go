@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) scholia.Store) {
 		{"CorpusChangedSince", changedSinceTests},
 		{"Workflow", workflowTests},
 		{"Import", importTests},
+		{"ImportProvenance", importProvenanceTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

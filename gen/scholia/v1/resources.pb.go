@@ -1533,7 +1533,10 @@ type Annotation struct {
 	// made by WorkflowService.MergeAgreed or AcceptCandidate lists the
 	// annotators' annotations it came from; an annotation made by
 	// AcceptSuggestion lists the suggestion (and any agreeing annotation it was
-	// linked with). Ignored on create and update.
+	// linked with). Ignored on create and update. On ImportDocuments it
+	// holds local ids, as references do, so that a project restored from a
+	// stream keeps its provenance; ids that name no annotation of the import
+	// are left out.
 	DerivedFrom   []int64 `protobuf:"varint,17,rep,packed,name=derived_from,json=derivedFrom,proto3" json:"derived_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
