@@ -76,16 +76,13 @@ func (a *app) withSpanDoc(cmd *cobra.Command, ref string, fn func(ctx context.Co
 	if err != nil {
 		return err
 	}
-	c, err := a.dial()
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	text, err := docText(cmd.Context(), c, project, docID)
-	if err != nil {
-		return err
-	}
-	return fn(cmd.Context(), c, project, docID, text)
+	return a.withClient(func(c *client.Client) error {
+		text, err := docText(cmd.Context(), c, project, docID)
+		if err != nil {
+			return err
+		}
+		return fn(cmd.Context(), c, project, docID, text)
+	})
 }
 
 func (a *app) note(s string) {
@@ -264,18 +261,15 @@ func (a *app) relationCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			src, err := c.Annotations.GetAnnotation(cmd.Context(), &pb.GetAnnotationRequest{Id: from})
-			if err != nil {
-				return fmt.Errorf("--from %d: %w", from, err)
-			}
-			return a.create(cmd.Context(), c, &pb.Annotation{ProjectId: args[0], DocumentId: src.GetAnnotation().GetDocumentId(),
-				Annotator: af.annotator, Attributes: attrs,
-				Body: &pb.Annotation_Relation{Relation: &pb.Relation{Type: typ, SourceId: from, TargetId: to}}})
+			return a.withClient(func(c *client.Client) error {
+				src, err := c.Annotations.GetAnnotation(cmd.Context(), &pb.GetAnnotationRequest{Id: from})
+				if err != nil {
+					return fmt.Errorf("--from %d: %w", from, err)
+				}
+				return a.create(cmd.Context(), c, &pb.Annotation{ProjectId: args[0], DocumentId: src.GetAnnotation().GetDocumentId(),
+					Annotator: af.annotator, Attributes: attrs,
+					Body: &pb.Annotation_Relation{Relation: &pb.Relation{Type: typ, SourceId: from, TargetId: to}}})
+			})
 		},
 	}
 	add.Flags().StringVar(&typ, "type", "", "relation type from the schema, e.g. Contradicts")
@@ -307,13 +301,10 @@ func (a *app) clusterCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return a.create(cmd.Context(), c, &pb.Annotation{ProjectId: args[0], Annotator: af.annotator, Attributes: attrs,
-				Body: &pb.Annotation_Cluster{Cluster: &pb.Cluster{Kind: k, MemberIds: members, Title: title}}})
+			return a.withClient(func(c *client.Client) error {
+				return a.create(cmd.Context(), c, &pb.Annotation{ProjectId: args[0], Annotator: af.annotator, Attributes: attrs,
+					Body: &pb.Annotation_Cluster{Cluster: &pb.Cluster{Kind: k, MemberIds: members, Title: title}}})
+			})
 		},
 	}
 	add.Flags().StringVar(&kind, "kind", "", "entity, event or claim")

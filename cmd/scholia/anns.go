@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/scholia-nlp/scholia"
+	"github.com/scholia-nlp/scholia/client"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
 )
 
@@ -37,28 +38,25 @@ func (a *app) annCommand() *cobra.Command {
 				}
 				req.Kinds = []pb.AnnotationKind{pb.AnnotationKind(k)}
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			for ann, err := range c.AllAnnotations(cmd.Context(), req) {
-				if err != nil {
-					return err
-				}
-				if a.json() {
-					if err := a.printProto(ann); err != nil {
+			return a.withClient(func(c *client.Client) error {
+				for ann, err := range c.AllAnnotations(cmd.Context(), req) {
+					if err != nil {
 						return err
 					}
-					continue
+					if a.json() {
+						if err := a.printProto(ann); err != nil {
+							return err
+						}
+						continue
+					}
+					where := ann.GetDocumentId()
+					if where == "" {
+						where = "-"
+					}
+					fmt.Fprintf(a.stdout, "%s\t%s\n", where, summary(ann))
 				}
-				where := ann.GetDocumentId()
-				if where == "" {
-					where = "-"
-				}
-				fmt.Fprintf(a.stdout, "%s\t%s\n", where, summary(ann))
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	list.Flags().StringVar(&annotator, "annotator", "", "only this layer (a user name or gold)")
@@ -73,20 +71,17 @@ func (a *app) annCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Annotations.GetAnnotation(cmd.Context(), &pb.GetAnnotationRequest{Id: id})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp.GetAnnotation())
-			}
-			fmt.Fprintln(a.stdout, summary(resp.GetAnnotation()))
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Annotations.GetAnnotation(cmd.Context(), &pb.GetAnnotationRequest{Id: id})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp.GetAnnotation())
+				}
+				fmt.Fprintln(a.stdout, summary(resp.GetAnnotation()))
+				return nil
+			})
 		},
 	}
 
@@ -100,20 +95,17 @@ func (a *app) annCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Annotations.DeleteAnnotation(cmd.Context(), &pb.DeleteAnnotationRequest{Id: id, Etag: etag})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			fmt.Fprintf(a.stdout, "removed annotation %d at revision %d\n", id, resp.GetRevision())
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Annotations.DeleteAnnotation(cmd.Context(), &pb.DeleteAnnotationRequest{Id: id, Etag: etag})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				fmt.Fprintf(a.stdout, "removed annotation %d at revision %d\n", id, resp.GetRevision())
+				return nil
+			})
 		},
 	}
 	rm.Flags().StringVar(&etag, "etag", "", "refuse if the annotation changed since this etag")
@@ -145,59 +137,56 @@ between, so no one's edit is silently overwritten. --attr K= removes K.`,
 			if err != nil {
 				return err
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			got, err := c.Annotations.GetAnnotation(cmd.Context(), &pb.GetAnnotationRequest{Id: id})
-			if err != nil {
-				return err
-			}
-			ann := got.GetAnnotation()
-			if etag == "" {
-				etag = ann.GetEtag()
-			}
-			var paths []string
-			if newLabel != "" {
-				switch b := ann.GetBody().(type) {
-				case *pb.Annotation_Mention:
-					b.Mention.Label, paths = newLabel, append(paths, "mention.label")
-				case *pb.Annotation_Event:
-					b.Event.Type, paths = newLabel, append(paths, "event.type")
-				case *pb.Annotation_Claim:
-					b.Claim.ClaimType, paths = newLabel, append(paths, "claim.claim_type")
-				case *pb.Annotation_Relation:
-					b.Relation.Type, paths = newLabel, append(paths, "relation.type")
-				default:
-					return usagef("annotation %d has no label to change", id)
+			return a.withClient(func(c *client.Client) error {
+				got, err := c.Annotations.GetAnnotation(cmd.Context(), &pb.GetAnnotationRequest{Id: id})
+				if err != nil {
+					return err
 				}
-			}
-			if len(attrs) > 0 {
-				merged := map[string]string{}
-				for k, v := range ann.GetAttributes() {
-					merged[k] = v
+				ann := got.GetAnnotation()
+				if etag == "" {
+					etag = ann.GetEtag()
 				}
-				for k, v := range attrs {
-					if v == "" {
-						delete(merged, k)
-					} else {
-						merged[k] = v
+				var paths []string
+				if newLabel != "" {
+					switch b := ann.GetBody().(type) {
+					case *pb.Annotation_Mention:
+						b.Mention.Label, paths = newLabel, append(paths, "mention.label")
+					case *pb.Annotation_Event:
+						b.Event.Type, paths = newLabel, append(paths, "event.type")
+					case *pb.Annotation_Claim:
+						b.Claim.ClaimType, paths = newLabel, append(paths, "claim.claim_type")
+					case *pb.Annotation_Relation:
+						b.Relation.Type, paths = newLabel, append(paths, "relation.type")
+					default:
+						return usagef("annotation %d has no label to change", id)
 					}
 				}
-				ann.Attributes = merged
-				paths = append(paths, "attributes")
-			}
-			resp, err := c.Annotations.UpdateAnnotation(cmd.Context(), &pb.UpdateAnnotationRequest{
-				Annotation: ann, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}, Etag: etag})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp.GetAnnotation())
-			}
-			fmt.Fprintf(a.stdout, "updated %s\n", summary(resp.GetAnnotation()))
-			return nil
+				if len(attrs) > 0 {
+					merged := map[string]string{}
+					for k, v := range ann.GetAttributes() {
+						merged[k] = v
+					}
+					for k, v := range attrs {
+						if v == "" {
+							delete(merged, k)
+						} else {
+							merged[k] = v
+						}
+					}
+					ann.Attributes = merged
+					paths = append(paths, "attributes")
+				}
+				resp, err := c.Annotations.UpdateAnnotation(cmd.Context(), &pb.UpdateAnnotationRequest{
+					Annotation: ann, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}, Etag: etag})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp.GetAnnotation())
+				}
+				fmt.Fprintf(a.stdout, "updated %s\n", summary(resp.GetAnnotation()))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&newLabel, "label", "", "the new label")

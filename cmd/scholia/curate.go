@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scholia-nlp/scholia/client"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
 )
 
@@ -70,20 +71,17 @@ assigned to it is compared (not gold, not models).`,
 			if err != nil {
 				return err
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Workflow.GetCurationDiff(cmd.Context(), &pb.GetCurationDiffRequest{ProjectId: project, DocumentId: doc, Annotators: annotators, DoneOnly: doneOnly})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			a.printDiff(project, doc, resp)
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Workflow.GetCurationDiff(cmd.Context(), &pb.GetCurationDiffRequest{ProjectId: project, DocumentId: doc, Annotators: annotators, DoneOnly: doneOnly})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				a.printDiff(project, doc, resp)
+				return nil
+			})
 		},
 	}
 	diff.Flags().StringArrayVar(&annotators, "annotator", nil, "compare this layer (repeatable)")
@@ -100,25 +98,22 @@ agree on. Places where no annotation or more than one reach K are left for
 Every gold annotation lists the annotations it came from (derived_from).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Workflow.MergeAgreed(cmd.Context(), &pb.MergeAgreedRequest{ProjectId: args[0], DocumentIds: docs, MinAgree: minAgree,
-				Annotators: annotators, DoneOnly: doneOnly})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			for _, g := range resp.GetAnnotations() {
-				fmt.Fprintf(a.stdout, "%s\t%s from %s\n", g.GetDocumentId(), summary(g), int64s(g.GetDerivedFrom()))
-			}
-			fmt.Fprintf(a.stdout, "%s: merged %s into gold; %s left to adjudicate\n", args[0],
-				plural(int32(len(resp.GetAnnotations())), "annotation"), plural(resp.GetUnresolved(), "place"))
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Workflow.MergeAgreed(cmd.Context(), &pb.MergeAgreedRequest{ProjectId: args[0], DocumentIds: docs, MinAgree: minAgree,
+					Annotators: annotators, DoneOnly: doneOnly})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				for _, g := range resp.GetAnnotations() {
+					fmt.Fprintf(a.stdout, "%s\t%s from %s\n", g.GetDocumentId(), summary(g), int64s(g.GetDerivedFrom()))
+				}
+				fmt.Fprintf(a.stdout, "%s: merged %s into gold; %s left to adjudicate\n", args[0],
+					plural(int32(len(resp.GetAnnotations())), "annotation"), plural(resp.GetUnresolved(), "place"))
+				return nil
+			})
 		},
 	}
 	merge.Flags().Int32Var(&minAgree, "min-agree", 2, "the least number of annotators that must agree")
@@ -135,22 +130,19 @@ Every gold annotation lists the annotations it came from (derived_from).`,
 			if err != nil {
 				return err
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Workflow.AcceptCandidate(cmd.Context(), &pb.AcceptCandidateRequest{AnnotationId: id})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			for _, g := range resp.GetAnnotations() {
-				fmt.Fprintf(a.stdout, "gold %s from %s\n", summary(g), int64s(g.GetDerivedFrom()))
-			}
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Workflow.AcceptCandidate(cmd.Context(), &pb.AcceptCandidateRequest{AnnotationId: id})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				for _, g := range resp.GetAnnotations() {
+					fmt.Fprintf(a.stdout, "gold %s from %s\n", summary(g), int64s(g.GetDerivedFrom()))
+				}
+				return nil
+			})
 		},
 	}
 	reject := &cobra.Command{
@@ -162,20 +154,17 @@ Every gold annotation lists the annotations it came from (derived_from).`,
 			if err != nil {
 				return err
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Workflow.RejectCandidate(cmd.Context(), &pb.RejectCandidateRequest{AnnotationId: id})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			fmt.Fprintf(a.stdout, "rejected %s\n", int64s(resp.GetAnnotationIds()))
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Workflow.RejectCandidate(cmd.Context(), &pb.RejectCandidateRequest{AnnotationId: id})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				fmt.Fprintf(a.stdout, "rejected %s\n", int64s(resp.GetAnnotationIds()))
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(diff, merge, accept, reject)

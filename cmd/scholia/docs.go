@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/scholia-nlp/scholia"
+	"github.com/scholia-nlp/scholia/client"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
 )
 
@@ -87,48 +88,46 @@ file (CRLF line ends included) and never changes afterwards.`,
 				}
 				pubTime = timestamppb.New(t)
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			for _, f := range files {
-				var b []byte
-				if f == "-" {
-					b, err = io.ReadAll(a.stdin)
-				} else {
-					b, err = os.ReadFile(f)
-				}
-				if err != nil {
-					return fmt.Errorf("reading %s: %w", f, err)
-				}
-				if !utf8.Valid(b) {
-					return fmt.Errorf("%s: not UTF-8 text: invalid byte at offset %d; convert the file to UTF-8 first", f, invalidUTF8At(b))
-				}
-				docID := id
-				if docID == "" {
+			return a.withClient(func(c *client.Client) error {
+				for _, f := range files {
+					var b []byte
+					var err error
 					if f == "-" {
-						return usagef("reading standard input needs --id")
+						b, err = io.ReadAll(a.stdin)
+					} else {
+						b, err = os.ReadFile(f)
 					}
-					docID = idFromFile(f)
-				}
-				resp, err := c.Documents.CreateDocument(cmd.Context(), &pb.CreateDocumentRequest{
-					Document: &pb.Document{ProjectId: project, Id: docID, Title: title, Source: source, Url: url,
-						Language: lang, PublishTime: pubTime, Text: string(b)},
-				})
-				if err != nil {
-					return fmt.Errorf("%s: %w", f, err)
-				}
-				d := resp.GetDocument()
-				if a.json() {
-					if err := a.printProto(d); err != nil {
-						return err
+					if err != nil {
+						return fmt.Errorf("reading %s: %w", f, err)
 					}
-					continue
+					if !utf8.Valid(b) {
+						return fmt.Errorf("%s: not UTF-8 text: invalid byte at offset %d; convert the file to UTF-8 first", f, invalidUTF8At(b))
+					}
+					docID := id
+					if docID == "" {
+						if f == "-" {
+							return usagef("reading standard input needs --id")
+						}
+						docID = idFromFile(f)
+					}
+					resp, err := c.Documents.CreateDocument(cmd.Context(), &pb.CreateDocumentRequest{
+						Document: &pb.Document{ProjectId: project, Id: docID, Title: title, Source: source, Url: url,
+							Language: lang, PublishTime: pubTime, Text: string(b)},
+					})
+					if err != nil {
+						return fmt.Errorf("%s: %w", f, err)
+					}
+					d := resp.GetDocument()
+					if a.json() {
+						if err := a.printProto(d); err != nil {
+							return err
+						}
+						continue
+					}
+					fmt.Fprintf(a.stdout, "added %s/%s (%d characters)\n", d.GetProjectId(), d.GetId(), d.GetLength())
 				}
-				fmt.Fprintf(a.stdout, "added %s/%s (%d characters)\n", d.GetProjectId(), d.GetId(), d.GetLength())
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	f := add.Flags()
@@ -144,28 +143,25 @@ file (CRLF line ends included) and never changes afterwards.`,
 		Short: "List a project's documents",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			if !a.json() {
-				fmt.Fprintln(tw, "DOCUMENT\tCHARS\tSOURCE\tTITLE")
-			}
-			for d, err := range c.AllDocuments(cmd.Context(), args[0]) {
-				if err != nil {
-					return err
+			return a.withClient(func(c *client.Client) error {
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				if !a.json() {
+					fmt.Fprintln(tw, "DOCUMENT\tCHARS\tSOURCE\tTITLE")
 				}
-				if a.json() {
-					if err := a.printProto(d); err != nil {
+				for d, err := range c.AllDocuments(cmd.Context(), args[0]) {
+					if err != nil {
 						return err
 					}
-					continue
+					if a.json() {
+						if err := a.printProto(d); err != nil {
+							return err
+						}
+						continue
+					}
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", d.GetId(), d.GetLength(), d.GetSource(), d.GetTitle())
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", d.GetId(), d.GetLength(), d.GetSource(), d.GetTitle())
-			}
-			return tw.Flush()
+				return tw.Flush()
+			})
 		},
 	}
 
@@ -183,34 +179,31 @@ may read (annotators see their own).`,
 			if err != nil {
 				return err
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			d, err := c.Documents.GetDocument(cmd.Context(), &pb.GetDocumentRequest{ProjectId: project, DocumentId: docID, View: pb.DocumentView_DOCUMENT_VIEW_FULL})
-			if err != nil {
-				return err
-			}
-			var anns []*pb.Annotation
-			for ann, err := range c.AllAnnotations(cmd.Context(), &pb.ListAnnotationsRequest{ProjectId: project, DocumentId: docID, Annotator: annotator, PageSize: 1000}) {
+			return a.withClient(func(c *client.Client) error {
+				d, err := c.Documents.GetDocument(cmd.Context(), &pb.GetDocumentRequest{ProjectId: project, DocumentId: docID, View: pb.DocumentView_DOCUMENT_VIEW_FULL})
 				if err != nil {
 					return err
 				}
-				anns = append(anns, ann)
-			}
-			if a.json() {
-				if err := a.printProto(d.GetDocument()); err != nil {
-					return err
-				}
-				for _, ann := range anns {
-					if err := a.printProto(ann); err != nil {
+				var anns []*pb.Annotation
+				for ann, err := range c.AllAnnotations(cmd.Context(), &pb.ListAnnotationsRequest{ProjectId: project, DocumentId: docID, Annotator: annotator, PageSize: 1000}) {
+					if err != nil {
 						return err
 					}
+					anns = append(anns, ann)
 				}
-				return nil
-			}
-			return renderDocument(a.stdout, d.GetDocument(), anns)
+				if a.json() {
+					if err := a.printProto(d.GetDocument()); err != nil {
+						return err
+					}
+					for _, ann := range anns {
+						if err := a.printProto(ann); err != nil {
+							return err
+						}
+					}
+					return nil
+				}
+				return renderDocument(a.stdout, d.GetDocument(), anns)
+			})
 		},
 	}
 	show.Flags().StringVar(&annotator, "annotator", "", "show only this layer (a user name or gold)")
@@ -231,22 +224,19 @@ func (a *app) layerStatusCommand(name string, status scholia.LayerStatus) *cobra
 			if err != nil {
 				return err
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Annotations.UpdateLayer(cmd.Context(), &pb.UpdateLayerRequest{Layer: &pb.Layer{
-				ProjectId: project, DocumentId: docID, Annotator: annotator, Status: pb.LayerStatus(status)}})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp.GetLayer())
-			}
-			l := resp.GetLayer()
-			fmt.Fprintf(a.stdout, "%s/%s: %s's layer is %s (%d annotations)\n", l.GetProjectId(), l.GetDocumentId(), l.GetAnnotator(), scholia.LayerStatus(l.GetStatus()), l.GetAnnotationCount())
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Annotations.UpdateLayer(cmd.Context(), &pb.UpdateLayerRequest{Layer: &pb.Layer{
+					ProjectId: project, DocumentId: docID, Annotator: annotator, Status: pb.LayerStatus(status)}})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp.GetLayer())
+				}
+				l := resp.GetLayer()
+				fmt.Fprintf(a.stdout, "%s/%s: %s's layer is %s (%d annotations)\n", l.GetProjectId(), l.GetDocumentId(), l.GetAnnotator(), scholia.LayerStatus(l.GetStatus()), l.GetAnnotationCount())
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&annotator, "annotator", "", "the layer (default: yours; gold for curators)")

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scholia-nlp/scholia"
+	"github.com/scholia-nlp/scholia/client"
 	"github.com/scholia-nlp/scholia/eval"
 	"github.com/scholia-nlp/scholia/format/jsonl"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
@@ -126,21 +127,18 @@ With --file, the layers are read from a JSONL file written by
 			if len(args) != 1 {
 				return usagef("usage: %s", cmd.Use)
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Evaluation.ComputeAgreement(cmd.Context(), &pb.ComputeAgreementRequest{
-				ProjectId: args[0], Annotators: annotators, Kinds: kinds, Labels: f.labels, DocumentIds: f.docs,
-				DoneOnly: f.doneOnly, AsOfRevision: f.asOf, Match: match})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			return printAgreement(a.stdout, fmt.Sprintf("%s at revision %d", args[0], resp.GetRevision()), resp)
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Evaluation.ComputeAgreement(cmd.Context(), &pb.ComputeAgreementRequest{
+					ProjectId: args[0], Annotators: annotators, Kinds: kinds, Labels: f.labels, DocumentIds: f.docs,
+					DoneOnly: f.doneOnly, AsOfRevision: f.asOf, Match: match})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				return printAgreement(a.stdout, fmt.Sprintf("%s at revision %d", args[0], resp.GetRevision()), resp)
+			})
 		},
 	}
 	f.register(cmd, "mention, event, claim")
@@ -196,21 +194,18 @@ layer of the reference file, and the only other layer of the candidate file.`,
 			if cand == "" {
 				return usagef("--candidate is required: the layer to score")
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Evaluation.ScoreAnnotator(cmd.Context(), &pb.ScoreAnnotatorRequest{
-				ProjectId: args[0], Reference: reference, Candidate: cand, Kinds: kinds, Labels: f.labels, DocumentIds: f.docs,
-				DoneOnly: f.doneOnly, AsOfRevision: f.asOf, Match: match})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			return printScore(a.stdout, fmt.Sprintf("%s at revision %d", args[0], resp.GetRevision()), resp)
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Evaluation.ScoreAnnotator(cmd.Context(), &pb.ScoreAnnotatorRequest{
+					ProjectId: args[0], Reference: reference, Candidate: cand, Kinds: kinds, Labels: f.labels, DocumentIds: f.docs,
+					DoneOnly: f.doneOnly, AsOfRevision: f.asOf, Match: match})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				return printScore(a.stdout, fmt.Sprintf("%s at revision %d", args[0], resp.GetRevision()), resp)
+			})
 		},
 	}
 	f.register(cmd, "mention, event, claim, cluster")

@@ -76,12 +76,9 @@ may read. Progress is shown on standard error when it is a terminal.`,
 			if o.format == "brat" && len(o.annotators) != 1 {
 				return usagef("a brat file holds one layer: pass --annotator NAME or --gold")
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return a.runExport(cmd.Context(), c, args[0], o)
+			return a.withClient(func(c *client.Client) error {
+				return a.runExport(cmd.Context(), c, args[0], o)
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -81,12 +81,9 @@ is a terminal. The exit code is 1 if any document failed.`,
 			default:
 				return usagef("--format %q: brat, labelstudio or jsonl", o.format)
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return a.runImport(cmd.Context(), c, args[0], args[1], o)
+			return a.withClient(func(c *client.Client) error {
+				return a.runImport(cmd.Context(), c, args[0], args[1], o)
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -157,6 +157,18 @@ func (a *app) dial() (*client.Client, error) {
 	return client.Dial(a.server, opts...)
 }
 
+// withClient dials the server, runs fn with the client and closes it: every
+// command that calls the server goes through it, so none can forget to close
+// the connection.
+func (a *app) withClient(fn func(c *client.Client) error) error {
+	c, err := a.dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return fn(c)
+}
+
 // json reports whether machine-readable output was asked for.
 func (a *app) json() bool { return a.output == "json" }
 

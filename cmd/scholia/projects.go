@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/scholia-nlp/scholia/client"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
 )
 
@@ -42,22 +43,19 @@ func (a *app) projectCommand() *cobra.Command {
 				}
 				p.Schema = s
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Projects.CreateProject(cmd.Context(), &pb.CreateProjectRequest{Project: p})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp.GetProject())
-			}
-			s := resp.GetProject().GetSchema()
-			fmt.Fprintf(a.stdout, "created project %s with schema %q: %d entity types, %d event types, %d relation types\n",
-				resp.GetProject().GetId(), s.GetName(), len(s.GetEntityTypes()), len(s.GetEventTypes()), len(s.GetRelationTypes()))
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Projects.CreateProject(cmd.Context(), &pb.CreateProjectRequest{Project: p})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp.GetProject())
+				}
+				s := resp.GetProject().GetSchema()
+				fmt.Fprintf(a.stdout, "created project %s with schema %q: %d entity types, %d event types, %d relation types\n",
+					resp.GetProject().GetId(), s.GetName(), len(s.GetEntityTypes()), len(s.GetEventTypes()), len(s.GetRelationTypes()))
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&schemaFile, "schema", "", "schema `file` in JSON (see `scholia project schema`)")
@@ -69,35 +67,32 @@ func (a *app) projectCommand() *cobra.Command {
 		Short: "List projects",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			if !a.json() {
-				fmt.Fprintln(tw, "PROJECT\tTITLE\tCREATED")
-			}
-			req := &pb.ListProjectsRequest{PageSize: 1000}
-			for {
-				resp, err := c.Projects.ListProjects(cmd.Context(), req)
-				if err != nil {
-					return err
+			return a.withClient(func(c *client.Client) error {
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				if !a.json() {
+					fmt.Fprintln(tw, "PROJECT\tTITLE\tCREATED")
 				}
-				for _, p := range resp.GetProjects() {
-					if a.json() {
-						if err := a.printProto(p); err != nil {
-							return err
-						}
-						continue
+				req := &pb.ListProjectsRequest{PageSize: 1000}
+				for {
+					resp, err := c.Projects.ListProjects(cmd.Context(), req)
+					if err != nil {
+						return err
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", p.GetId(), p.GetTitle(), p.GetCreateTime().AsTime().Format("2006-01-02 15:04"))
+					for _, p := range resp.GetProjects() {
+						if a.json() {
+							if err := a.printProto(p); err != nil {
+								return err
+							}
+							continue
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%s\n", p.GetId(), p.GetTitle(), p.GetCreateTime().AsTime().Format("2006-01-02 15:04"))
+					}
+					if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
+						break
+					}
 				}
-				if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
-					break
-				}
-			}
-			return tw.Flush()
+				return tw.Flush()
+			})
 		},
 	}
 
@@ -108,31 +103,28 @@ func (a *app) projectCommand() *cobra.Command {
 project is named. Edit the output and pass it to project create --schema.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			var s *pb.Schema
-			if len(args) == 0 {
-				resp, err := c.Projects.GetBuiltinSchema(cmd.Context(), &pb.GetBuiltinSchemaRequest{})
+			return a.withClient(func(c *client.Client) error {
+				var s *pb.Schema
+				if len(args) == 0 {
+					resp, err := c.Projects.GetBuiltinSchema(cmd.Context(), &pb.GetBuiltinSchemaRequest{})
+					if err != nil {
+						return err
+					}
+					s = resp.GetSchema()
+				} else {
+					resp, err := c.Projects.GetProject(cmd.Context(), &pb.GetProjectRequest{ProjectId: args[0]})
+					if err != nil {
+						return err
+					}
+					s = resp.GetProject().GetSchema()
+				}
+				b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(s)
 				if err != nil {
 					return err
 				}
-				s = resp.GetSchema()
-			} else {
-				resp, err := c.Projects.GetProject(cmd.Context(), &pb.GetProjectRequest{ProjectId: args[0]})
-				if err != nil {
-					return err
-				}
-				s = resp.GetProject().GetSchema()
-			}
-			b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(s)
-			if err != nil {
+				_, err = fmt.Fprintf(a.stdout, "%s\n", b)
 				return err
-			}
-			_, err = fmt.Fprintf(a.stdout, "%s\n", b)
-			return err
+			})
 		},
 	}
 
@@ -141,49 +133,46 @@ project is named. Edit the output and pass it to project create --schema.`,
 		Short: "Show a project and a summary of its schema",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Projects.GetProject(cmd.Context(), &pb.GetProjectRequest{ProjectId: args[0]})
-			if err != nil {
-				return err
-			}
-			p := resp.GetProject()
-			if a.json() {
-				return a.printProto(p)
-			}
-			s := p.GetSchema()
-			w := a.stdout
-			fmt.Fprintf(w, "project %s (schema %q, version %d)\n", p.GetId(), s.GetName(), p.GetSchemaVersion())
-			if p.GetTitle() != "" {
-				fmt.Fprintf(w, "title: %s\n", p.GetTitle())
-			}
-			var ents []string
-			for _, e := range s.GetEntityTypes() {
-				ents = append(ents, e.GetName())
-			}
-			fmt.Fprintf(w, "entity types: %s\n", strings.Join(ents, " "))
-			fmt.Fprintln(w, "event types:")
-			for _, e := range s.GetEventTypes() {
-				var roles []string
-				for _, r := range e.GetRoles() {
-					roles = append(roles, r.GetName())
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Projects.GetProject(cmd.Context(), &pb.GetProjectRequest{ProjectId: args[0]})
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(w, "  %-32s %s\n", e.GetName(), strings.Join(roles, " "))
-			}
-			fmt.Fprintf(w, "claim stances: %s\n", strings.Join(s.GetClaimStances(), " "))
-			fmt.Fprintf(w, "claim types: %s\n", strings.Join(s.GetClaimTypes(), " "))
-			var rels []string
-			for _, r := range s.GetRelationTypes() {
-				rels = append(rels, r.GetName())
-			}
-			fmt.Fprintf(w, "relation types: %s\n", strings.Join(rels, " "))
-			for _, at := range s.GetAttributes() {
-				fmt.Fprintf(w, "attribute %s: %s\n", at.GetName(), strings.Join(at.GetValues(), " "))
-			}
-			return nil
+				p := resp.GetProject()
+				if a.json() {
+					return a.printProto(p)
+				}
+				s := p.GetSchema()
+				w := a.stdout
+				fmt.Fprintf(w, "project %s (schema %q, version %d)\n", p.GetId(), s.GetName(), p.GetSchemaVersion())
+				if p.GetTitle() != "" {
+					fmt.Fprintf(w, "title: %s\n", p.GetTitle())
+				}
+				var ents []string
+				for _, e := range s.GetEntityTypes() {
+					ents = append(ents, e.GetName())
+				}
+				fmt.Fprintf(w, "entity types: %s\n", strings.Join(ents, " "))
+				fmt.Fprintln(w, "event types:")
+				for _, e := range s.GetEventTypes() {
+					var roles []string
+					for _, r := range e.GetRoles() {
+						roles = append(roles, r.GetName())
+					}
+					fmt.Fprintf(w, "  %-32s %s\n", e.GetName(), strings.Join(roles, " "))
+				}
+				fmt.Fprintf(w, "claim stances: %s\n", strings.Join(s.GetClaimStances(), " "))
+				fmt.Fprintf(w, "claim types: %s\n", strings.Join(s.GetClaimTypes(), " "))
+				var rels []string
+				for _, r := range s.GetRelationTypes() {
+					rels = append(rels, r.GetName())
+				}
+				fmt.Fprintf(w, "relation types: %s\n", strings.Join(rels, " "))
+				for _, at := range s.GetAttributes() {
+					fmt.Fprintf(w, "attribute %s: %s\n", at.GetName(), strings.Join(at.GetValues(), " "))
+				}
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(create, list, show, schema)

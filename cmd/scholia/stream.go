@@ -99,36 +99,33 @@ export for a job that last read the corpus at REV.`,
 				}
 				req.Kinds = append(req.Kinds, pb.AnnotationKind(kind))
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			out := bufio.NewWriterSize(a.stdout, 1<<16)
-			defer out.Flush()
-			prog := newProgress(a.stderr)
-			policy := client.RetryPolicy{OnRetry: func(err error, attempt int, pause time.Duration) {
-				fmt.Fprintf(a.stderr, "\nscholia: %s; resuming in %s (attempt %d)\n", describe(err), pause.Round(time.Millisecond), attempt)
-			}}
-			mo := protojson.MarshalOptions{}
-			for msg, err := range c.StreamCorpus(cmd.Context(), req, policy) {
-				if err != nil {
-					prog.done()
-					return err
+			return a.withClient(func(c *client.Client) error {
+				out := bufio.NewWriterSize(a.stdout, 1<<16)
+				defer out.Flush()
+				prog := newProgress(a.stderr)
+				policy := client.RetryPolicy{OnRetry: func(err error, attempt int, pause time.Duration) {
+					fmt.Fprintf(a.stderr, "\nscholia: %s; resuming in %s (attempt %d)\n", describe(err), pause.Round(time.Millisecond), attempt)
+				}}
+				mo := protojson.MarshalOptions{}
+				for msg, err := range c.StreamCorpus(cmd.Context(), req, policy) {
+					if err != nil {
+						prog.done()
+						return err
+					}
+					b, err := mo.Marshal(msg)
+					if err != nil {
+						return err
+					}
+					b = append(b, '\n')
+					if _, err := out.Write(b); err != nil {
+						return err
+					}
+					prog.revised = msg.GetRevision()
+					prog.add(len(msg.GetAnnotations()), len(b))
 				}
-				b, err := mo.Marshal(msg)
-				if err != nil {
-					return err
-				}
-				b = append(b, '\n')
-				if _, err := out.Write(b); err != nil {
-					return err
-				}
-				prog.revised = msg.GetRevision()
-				prog.add(len(msg.GetAnnotations()), len(b))
-			}
-			prog.done()
-			return out.Flush()
+				prog.done()
+				return out.Flush()
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -179,33 +176,30 @@ heartbeats included; its "revision" is the one to pass as --since to
 continue later without missing anything.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			req := &pb.WatchChangesRequest{ProjectId: args[0], SinceRevision: since, Annotators: annotators, HeartbeatSeconds: heartbeat}
-			policy := client.RetryPolicy{MaxAttempts: 1000, OnRetry: func(err error, attempt int, pause time.Duration) {
-				fmt.Fprintf(a.stderr, "scholia: %s; reconnecting in %s\n", describe(err), pause.Round(time.Millisecond))
-			}}
-			for msg, err := range c.WatchChanges(cmd.Context(), req, policy) {
-				if err != nil {
-					if cmd.Context().Err() != nil {
-						return nil // interrupted
-					}
-					return err
-				}
-				if a.json() {
-					if err := a.printProto(msg); err != nil {
+			return a.withClient(func(c *client.Client) error {
+				req := &pb.WatchChangesRequest{ProjectId: args[0], SinceRevision: since, Annotators: annotators, HeartbeatSeconds: heartbeat}
+				policy := client.RetryPolicy{MaxAttempts: 1000, OnRetry: func(err error, attempt int, pause time.Duration) {
+					fmt.Fprintf(a.stderr, "scholia: %s; reconnecting in %s\n", describe(err), pause.Round(time.Millisecond))
+				}}
+				for msg, err := range c.WatchChanges(cmd.Context(), req, policy) {
+					if err != nil {
+						if cmd.Context().Err() != nil {
+							return nil // interrupted
+						}
 						return err
 					}
-					continue
+					if a.json() {
+						if err := a.printProto(msg); err != nil {
+							return err
+						}
+						continue
+					}
+					if !msg.GetHeartbeat() {
+						fmt.Fprintln(a.stdout, changeLine(msg))
+					}
 				}
-				if !msg.GetHeartbeat() {
-					fmt.Fprintln(a.stdout, changeLine(msg))
-				}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	cmd.Flags().Int64Var(&since, "since", 0, "print changes after this revision")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scholia-nlp/scholia/client"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
 )
 
@@ -27,27 +28,24 @@ func (a *app) suggestCommand() *cobra.Command {
 			if model == "" {
 				return usagef("--from MODEL is required")
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Workflow.ListSuggestions(cmd.Context(), &pb.ListSuggestionsRequest{ProjectId: project, DocumentId: doc, Model: model, Annotator: annotator})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			for _, s := range resp.GetSuggestions() {
-				status := strings.ToLower(strings.TrimPrefix(s.GetStatus().String(), "SUGGESTION_STATUS_"))
-				line := fmt.Sprintf("%-9s %s", status, summary(s.GetAnnotation()))
-				if s.GetAcceptedId() != 0 {
-					line += fmt.Sprintf(" -> %d", s.GetAcceptedId())
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Workflow.ListSuggestions(cmd.Context(), &pb.ListSuggestionsRequest{ProjectId: project, DocumentId: doc, Model: model, Annotator: annotator})
+				if err != nil {
+					return err
 				}
-				fmt.Fprintln(a.stdout, line)
-			}
-			return nil
+				if a.json() {
+					return a.printProto(resp)
+				}
+				for _, s := range resp.GetSuggestions() {
+					status := strings.ToLower(strings.TrimPrefix(s.GetStatus().String(), "SUGGESTION_STATUS_"))
+					line := fmt.Sprintf("%-9s %s", status, summary(s.GetAnnotation()))
+					if s.GetAcceptedId() != 0 {
+						line += fmt.Sprintf(" -> %d", s.GetAcceptedId())
+					}
+					fmt.Fprintln(a.stdout, line)
+				}
+				return nil
+			})
 		},
 	}
 	list.Flags().StringVar(&model, "from", "", "the model's layer")
@@ -64,33 +62,30 @@ func (a *app) suggestCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				c, err := a.dial()
-				if err != nil {
-					return err
-				}
-				defer c.Close()
-				if name == "reject" {
-					resp, err := c.Workflow.RejectSuggestion(cmd.Context(), &pb.RejectSuggestionRequest{SuggestionId: id, Annotator: into})
+				return a.withClient(func(c *client.Client) error {
+					if name == "reject" {
+						resp, err := c.Workflow.RejectSuggestion(cmd.Context(), &pb.RejectSuggestionRequest{SuggestionId: id, Annotator: into})
+						if err != nil {
+							return err
+						}
+						if a.json() {
+							return a.printProto(resp)
+						}
+						fmt.Fprintf(a.stdout, "rejected suggestion %d\n", id)
+						return nil
+					}
+					resp, err := c.Workflow.AcceptSuggestion(cmd.Context(), &pb.AcceptSuggestionRequest{SuggestionId: id, Annotator: into})
 					if err != nil {
 						return err
 					}
 					if a.json() {
 						return a.printProto(resp)
 					}
-					fmt.Fprintf(a.stdout, "rejected suggestion %d\n", id)
+					for _, ann := range resp.GetAnnotations() {
+						fmt.Fprintf(a.stdout, "accepted %s from %s\n", summary(ann), int64s(ann.GetDerivedFrom()))
+					}
 					return nil
-				}
-				resp, err := c.Workflow.AcceptSuggestion(cmd.Context(), &pb.AcceptSuggestionRequest{SuggestionId: id, Annotator: into})
-				if err != nil {
-					return err
-				}
-				if a.json() {
-					return a.printProto(resp)
-				}
-				for _, ann := range resp.GetAnnotations() {
-					fmt.Fprintf(a.stdout, "accepted %s from %s\n", summary(ann), int64s(ann.GetDerivedFrom()))
-				}
-				return nil
+				})
 			},
 		}
 		c.Flags().StringVar(&into, "annotator", "", "the layer that decides (default: yours; gold for curators)")
@@ -105,33 +100,30 @@ func (a *app) suggestCommand() *cobra.Command {
 			if model == "" {
 				return usagef("--from MODEL is required")
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Workflow.GetSuggestionStats(cmd.Context(), &pb.GetSuggestionStatsRequest{ProjectId: args[0], Model: model})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			t := newTable(a.stdout, "KIND", "LABEL", "SUGGESTED", "ACCEPTED", "REJECTED", "ACCEPTANCE")
-			row := func(kind string, l *pb.LabelAcceptance) {
-				rate := "-"
-				if l.GetAccepted()+l.GetRejected() > 0 {
-					rate = fmt.Sprintf("%.2f", l.GetAcceptanceRate())
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Workflow.GetSuggestionStats(cmd.Context(), &pb.GetSuggestionStatsRequest{ProjectId: args[0], Model: model})
+				if err != nil {
+					return err
 				}
-				t.row(kind, l.GetLabel(), fmt.Sprint(l.GetSuggested()), fmt.Sprint(l.GetAccepted()), fmt.Sprint(l.GetRejected()), rate)
-			}
-			for _, l := range resp.GetLabels() {
-				row(strings.ToLower(strings.TrimPrefix(l.GetKind().String(), "ANNOTATION_KIND_")), l)
-			}
-			total := resp.GetTotal()
-			total.Label = "-"
-			row("all", total)
-			return flush(t)
+				if a.json() {
+					return a.printProto(resp)
+				}
+				t := newTable(a.stdout, "KIND", "LABEL", "SUGGESTED", "ACCEPTED", "REJECTED", "ACCEPTANCE")
+				row := func(kind string, l *pb.LabelAcceptance) {
+					rate := "-"
+					if l.GetAccepted()+l.GetRejected() > 0 {
+						rate = fmt.Sprintf("%.2f", l.GetAcceptanceRate())
+					}
+					t.row(kind, l.GetLabel(), fmt.Sprint(l.GetSuggested()), fmt.Sprint(l.GetAccepted()), fmt.Sprint(l.GetRejected()), rate)
+				}
+				for _, l := range resp.GetLabels() {
+					row(strings.ToLower(strings.TrimPrefix(l.GetKind().String(), "ANNOTATION_KIND_")), l)
+				}
+				total := resp.GetTotal()
+				total.Label = "-"
+				row("all", total)
+				return flush(t)
+			})
 		},
 	}
 	stats.Flags().StringVar(&model, "from", "", "the model's layer")

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scholia-nlp/scholia"
+	"github.com/scholia-nlp/scholia/client"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
 )
 
@@ -25,23 +26,20 @@ else, so that it can be redirected to a file). The token is shown only once.`,
 			if !ok {
 				return usagef("--role must be annotator, curator, reader or admin")
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Admin.CreateUser(cmd.Context(), &pb.CreateUserRequest{
-				User: &pb.User{Name: args[0], Role: pb.Role(r)}, TokenDescription: desc,
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Admin.CreateUser(cmd.Context(), &pb.CreateUserRequest{
+					User: &pb.User{Name: args[0], Role: pb.Role(r)}, TokenDescription: desc,
+				})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				fmt.Fprintf(a.stderr, "added %s (%s); their token, shown only this once:\n", resp.GetUser().GetName(), r)
+				fmt.Fprintln(a.stdout, resp.GetSecret())
+				return nil
 			})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			fmt.Fprintf(a.stderr, "added %s (%s); their token, shown only this once:\n", resp.GetUser().GetName(), r)
-			fmt.Fprintln(a.stdout, resp.GetSecret())
-			return nil
 		},
 	}
 	add.Flags().StringVar(&role, "role", "", "annotator, curator, reader or admin")
@@ -53,35 +51,32 @@ else, so that it can be redirected to a file). The token is shown only once.`,
 		Short: "List users",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			req := &pb.ListUsersRequest{PageSize: 1000}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			if !a.json() {
-				fmt.Fprintln(tw, "NAME\tROLE\tDISABLED")
-			}
-			for {
-				resp, err := c.Admin.ListUsers(cmd.Context(), req)
-				if err != nil {
-					return err
+			return a.withClient(func(c *client.Client) error {
+				req := &pb.ListUsersRequest{PageSize: 1000}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				if !a.json() {
+					fmt.Fprintln(tw, "NAME\tROLE\tDISABLED")
 				}
-				for _, u := range resp.GetUsers() {
-					if a.json() {
-						if err := a.printProto(u); err != nil {
-							return err
-						}
-						continue
+				for {
+					resp, err := c.Admin.ListUsers(cmd.Context(), req)
+					if err != nil {
+						return err
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%v\n", u.GetName(), roleName(u.GetRole()), u.GetDisabled())
+					for _, u := range resp.GetUsers() {
+						if a.json() {
+							if err := a.printProto(u); err != nil {
+								return err
+							}
+							continue
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%v\n", u.GetName(), roleName(u.GetRole()), u.GetDisabled())
+					}
+					if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
+						break
+					}
 				}
-				if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
-					break
-				}
-			}
-			return tw.Flush()
+				return tw.Flush()
+			})
 		},
 	}
 
@@ -91,25 +86,22 @@ else, so that it can be redirected to a file). The token is shown only once.`,
 		Short: "Make another token for a user (yourself by default) and print it",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			name := ""
-			if len(args) == 1 {
-				name = args[0]
-			}
-			resp, err := c.Admin.CreateToken(cmd.Context(), &pb.CreateTokenRequest{User: name, Description: tokDesc})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			fmt.Fprintf(a.stderr, "token %d for %s, shown only this once:\n", resp.GetToken().GetId(), resp.GetToken().GetUser())
-			fmt.Fprintln(a.stdout, resp.GetSecret())
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				name := ""
+				if len(args) == 1 {
+					name = args[0]
+				}
+				resp, err := c.Admin.CreateToken(cmd.Context(), &pb.CreateTokenRequest{User: name, Description: tokDesc})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				fmt.Fprintf(a.stderr, "token %d for %s, shown only this once:\n", resp.GetToken().GetId(), resp.GetToken().GetUser())
+				fmt.Fprintln(a.stdout, resp.GetSecret())
+				return nil
+			})
 		},
 	}
 	token.Flags().StringVar(&tokDesc, "description", "", "what the token is for")
@@ -120,20 +112,17 @@ else, so that it can be redirected to a file). The token is shown only once.`,
 		Short: "Revoke a token; it stops working from the next call on",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Admin.RevokeToken(cmd.Context(), &pb.RevokeTokenRequest{Id: revokeID})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			fmt.Fprintf(a.stdout, "revoked token %d of %s\n", resp.GetToken().GetId(), resp.GetToken().GetUser())
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Admin.RevokeToken(cmd.Context(), &pb.RevokeTokenRequest{Id: revokeID})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				fmt.Fprintf(a.stdout, "revoked token %d of %s\n", resp.GetToken().GetId(), resp.GetToken().GetUser())
+				return nil
+			})
 		},
 	}
 	revoke.Flags().Int64Var(&revokeID, "token-id", 0, "the token's id (see user tokens)")
@@ -144,32 +133,29 @@ else, so that it can be redirected to a file). The token is shown only once.`,
 		Short: "List a user's tokens (never their secrets)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			name := ""
-			if len(args) == 1 {
-				name = args[0]
-			}
-			resp, err := c.Admin.ListTokens(cmd.Context(), &pb.ListTokensRequest{User: name})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tUSER\tCREATED\tREVOKED\tDESCRIPTION")
-			for _, t := range resp.GetTokens() {
-				revoked := ""
-				if t.GetRevokeTime() != nil {
-					revoked = t.GetRevokeTime().AsTime().Format("2006-01-02 15:04")
+			return a.withClient(func(c *client.Client) error {
+				name := ""
+				if len(args) == 1 {
+					name = args[0]
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.GetId(), t.GetUser(), t.GetCreateTime().AsTime().Format("2006-01-02 15:04"), revoked, t.GetDescription())
-			}
-			return tw.Flush()
+				resp, err := c.Admin.ListTokens(cmd.Context(), &pb.ListTokensRequest{User: name})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tUSER\tCREATED\tREVOKED\tDESCRIPTION")
+				for _, t := range resp.GetTokens() {
+					revoked := ""
+					if t.GetRevokeTime() != nil {
+						revoked = t.GetRevokeTime().AsTime().Format("2006-01-02 15:04")
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.GetId(), t.GetUser(), t.GetCreateTime().AsTime().Format("2006-01-02 15:04"), revoked, t.GetDescription())
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.AddCommand(add, list, token, tokens, revoke)
@@ -186,20 +172,17 @@ func (a *app) whoamiCommand() *cobra.Command {
 		Short: "Show the user of the token in use",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Admin.WhoAmI(cmd.Context(), &pb.WhoAmIRequest{})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp.GetUser())
-			}
-			fmt.Fprintf(a.stdout, "%s (%s)\n", resp.GetUser().GetName(), roleName(resp.GetUser().GetRole()))
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Admin.WhoAmI(cmd.Context(), &pb.WhoAmIRequest{})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp.GetUser())
+				}
+				fmt.Fprintf(a.stdout, "%s (%s)\n", resp.GetUser().GetName(), roleName(resp.GetUser().GetRole()))
+				return nil
+			})
 		},
 	}
 }

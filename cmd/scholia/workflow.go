@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/scholia-nlp/scholia"
+	"github.com/scholia-nlp/scholia/client"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
 )
 
@@ -40,20 +41,17 @@ func (a *app) memberCommand() *cobra.Command {
 			if !ok {
 				return usagef("--role must be annotator or model, not %q", role)
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Workflow.AddProjectMember(cmd.Context(), &pb.AddProjectMemberRequest{ProjectId: args[0], User: args[1], Role: r})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp.GetMember())
-			}
-			fmt.Fprintf(a.stdout, "%s: %s is a member (%s)\n", args[0], args[1], memberRoleName(resp.GetMember().GetRole()))
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Workflow.AddProjectMember(cmd.Context(), &pb.AddProjectMemberRequest{ProjectId: args[0], User: args[1], Role: r})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp.GetMember())
+				}
+				fmt.Fprintf(a.stdout, "%s: %s is a member (%s)\n", args[0], args[1], memberRoleName(resp.GetMember().GetRole()))
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&role, "role", "annotator", "annotator, or model for an ML job whose layer holds suggestions")
@@ -62,18 +60,15 @@ func (a *app) memberCommand() *cobra.Command {
 		Short: "End a user's membership (their layers stay; their assignments end)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if _, err := c.Workflow.RemoveProjectMember(cmd.Context(), &pb.RemoveProjectMemberRequest{ProjectId: args[0], User: args[1]}); err != nil {
-				return err
-			}
-			if !a.json() {
-				fmt.Fprintf(a.stdout, "%s: %s is no longer a member\n", args[0], args[1])
-			}
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				if _, err := c.Workflow.RemoveProjectMember(cmd.Context(), &pb.RemoveProjectMemberRequest{ProjectId: args[0], User: args[1]}); err != nil {
+					return err
+				}
+				if !a.json() {
+					fmt.Fprintf(a.stdout, "%s: %s is no longer a member\n", args[0], args[1])
+				}
+				return nil
+			})
 		},
 	}
 	list := &cobra.Command{
@@ -81,23 +76,20 @@ func (a *app) memberCommand() *cobra.Command {
 		Short: "List a project's members",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Workflow.ListProjectMembers(cmd.Context(), &pb.ListProjectMembersRequest{ProjectId: args[0]})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			t := newTable(a.stdout, "USER", "ROLE")
-			for _, m := range resp.GetMembers() {
-				t.row(m.GetUser(), memberRoleName(m.GetRole()))
-			}
-			return flush(t)
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Workflow.ListProjectMembers(cmd.Context(), &pb.ListProjectMembersRequest{ProjectId: args[0]})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				t := newTable(a.stdout, "USER", "ROLE")
+				for _, m := range resp.GetMembers() {
+					t.row(m.GetUser(), memberRoleName(m.GetRole()))
+				}
+				return flush(t)
+			})
 		},
 	}
 	cmd.AddCommand(add, rm, list)
@@ -114,35 +106,32 @@ default), an annotator reads another annotator's layer of a document only once
 their own layer of it is done; off, annotators read every layer of the project.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			var s *pb.WorkflowSettings
-			if blind == "" {
-				resp, err := c.Workflow.GetWorkflowSettings(cmd.Context(), &pb.GetWorkflowSettingsRequest{ProjectId: args[0]})
-				if err != nil {
-					return err
+			return a.withClient(func(c *client.Client) error {
+				var s *pb.WorkflowSettings
+				if blind == "" {
+					resp, err := c.Workflow.GetWorkflowSettings(cmd.Context(), &pb.GetWorkflowSettingsRequest{ProjectId: args[0]})
+					if err != nil {
+						return err
+					}
+					s = resp.GetSettings()
+				} else {
+					on, ok := map[string]bool{"on": true, "off": false}[blind]
+					if !ok {
+						return usagef("--blind must be on or off, not %q", blind)
+					}
+					resp, err := c.Workflow.UpdateWorkflowSettings(cmd.Context(), &pb.UpdateWorkflowSettingsRequest{
+						Settings: &pb.WorkflowSettings{ProjectId: args[0], BlindAnnotation: on}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"blind_annotation"}}})
+					if err != nil {
+						return err
+					}
+					s = resp.GetSettings()
 				}
-				s = resp.GetSettings()
-			} else {
-				on, ok := map[string]bool{"on": true, "off": false}[blind]
-				if !ok {
-					return usagef("--blind must be on or off, not %q", blind)
+				if a.json() {
+					return a.printProto(s)
 				}
-				resp, err := c.Workflow.UpdateWorkflowSettings(cmd.Context(), &pb.UpdateWorkflowSettingsRequest{
-					Settings: &pb.WorkflowSettings{ProjectId: args[0], BlindAnnotation: on}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"blind_annotation"}}})
-				if err != nil {
-					return err
-				}
-				s = resp.GetSettings()
-			}
-			if a.json() {
-				return a.printProto(s)
-			}
-			fmt.Fprintf(a.stdout, "%s: blind annotation %s\n", args[0], map[bool]string{true: "on", false: "off"}[s.GetBlindAnnotation()])
-			return nil
+				fmt.Fprintf(a.stdout, "%s: blind annotation %s\n", args[0], map[bool]string{true: "on", false: "off"}[s.GetBlindAnnotation()])
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&blind, "blind", "", "switch blind annotation on or off")
@@ -163,54 +152,51 @@ reverse) assigns to all of them. --spread K gives every document (or every
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			project := args[0]
-			var req func() ([]*pb.Assignment, error)
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if spread > 0 {
-				req = func() ([]*pb.Assignment, error) {
-					resp, err := c.Workflow.SpreadAssignments(cmd.Context(), &pb.SpreadAssignmentsRequest{ProjectId: project, K: spread, Annotators: annotators, DocumentIds: docs})
-					return resp.GetAssignments(), err
-				}
-			} else {
-				var pairs []*pb.Assignment
-				switch {
-				case len(docs) == 0 || len(annotators) == 0:
-					return usagef("give --doc and --annotator, or --spread K")
-				case len(docs) == len(annotators):
-					for i := range docs {
-						pairs = append(pairs, &pb.Assignment{DocumentId: docs[i], Annotator: annotators[i]})
+			return a.withClient(func(c *client.Client) error {
+				var req func() ([]*pb.Assignment, error)
+				if spread > 0 {
+					req = func() ([]*pb.Assignment, error) {
+						resp, err := c.Workflow.SpreadAssignments(cmd.Context(), &pb.SpreadAssignmentsRequest{ProjectId: project, K: spread, Annotators: annotators, DocumentIds: docs})
+						return resp.GetAssignments(), err
 					}
-				case len(docs) == 1:
-					for _, an := range annotators {
-						pairs = append(pairs, &pb.Assignment{DocumentId: docs[0], Annotator: an})
+				} else {
+					var pairs []*pb.Assignment
+					switch {
+					case len(docs) == 0 || len(annotators) == 0:
+						return usagef("give --doc and --annotator, or --spread K")
+					case len(docs) == len(annotators):
+						for i := range docs {
+							pairs = append(pairs, &pb.Assignment{DocumentId: docs[i], Annotator: annotators[i]})
+						}
+					case len(docs) == 1:
+						for _, an := range annotators {
+							pairs = append(pairs, &pb.Assignment{DocumentId: docs[0], Annotator: an})
+						}
+					case len(annotators) == 1:
+						for _, d := range docs {
+							pairs = append(pairs, &pb.Assignment{DocumentId: d, Annotator: annotators[0]})
+						}
+					default:
+						return usagef("%d --doc and %d --annotator: give pairs, or one of either", len(docs), len(annotators))
 					}
-				case len(annotators) == 1:
-					for _, d := range docs {
-						pairs = append(pairs, &pb.Assignment{DocumentId: d, Annotator: annotators[0]})
+					req = func() ([]*pb.Assignment, error) {
+						resp, err := c.Workflow.AssignDocuments(cmd.Context(), &pb.AssignDocumentsRequest{ProjectId: project, Assignments: pairs})
+						return resp.GetAssignments(), err
 					}
-				default:
-					return usagef("%d --doc and %d --annotator: give pairs, or one of either", len(docs), len(annotators))
 				}
-				req = func() ([]*pb.Assignment, error) {
-					resp, err := c.Workflow.AssignDocuments(cmd.Context(), &pb.AssignDocumentsRequest{ProjectId: project, Assignments: pairs})
-					return resp.GetAssignments(), err
+				made, err := req()
+				if err != nil {
+					return err
 				}
-			}
-			made, err := req()
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(&pb.AssignDocumentsResponse{Assignments: made})
-			}
-			for _, m := range made {
-				fmt.Fprintf(a.stdout, "assigned %s/%s to %s\n", project, m.GetDocumentId(), m.GetAnnotator())
-			}
-			fmt.Fprintf(a.stdout, "%s: %s made\n", project, plural(int32(len(made)), "assignment"))
-			return nil
+				if a.json() {
+					return a.printProto(&pb.AssignDocumentsResponse{Assignments: made})
+				}
+				for _, m := range made {
+					fmt.Fprintf(a.stdout, "assigned %s/%s to %s\n", project, m.GetDocumentId(), m.GetAnnotator())
+				}
+				fmt.Fprintf(a.stdout, "%s: %s made\n", project, plural(int32(len(made)), "assignment"))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringArrayVar(&docs, "doc", nil, "a document (repeatable)")
@@ -229,18 +215,15 @@ func (a *app) unassignCommand() *cobra.Command {
 			if doc == "" || annotator == "" {
 				return usagef("--doc and --annotator are required")
 			}
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if _, err := c.Workflow.UnassignDocument(cmd.Context(), &pb.UnassignDocumentRequest{ProjectId: args[0], DocumentId: doc, Annotator: annotator}); err != nil {
-				return err
-			}
-			if !a.json() {
-				fmt.Fprintf(a.stdout, "unassigned %s/%s from %s\n", args[0], doc, annotator)
-			}
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				if _, err := c.Workflow.UnassignDocument(cmd.Context(), &pb.UnassignDocumentRequest{ProjectId: args[0], DocumentId: doc, Annotator: annotator}); err != nil {
+					return err
+				}
+				if !a.json() {
+					fmt.Fprintf(a.stdout, "unassigned %s/%s from %s\n", args[0], doc, annotator)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&doc, "doc", "", "the document")
@@ -255,23 +238,20 @@ func (a *app) assignmentsCommand() *cobra.Command {
 		Short: "List who annotates which document, with each layer's status",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Workflow.ListAssignments(cmd.Context(), &pb.ListAssignmentsRequest{ProjectId: args[0], DocumentId: doc, Annotator: annotator})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			t := newTable(a.stdout, "DOCUMENT", "ANNOTATOR", "STATUS", "ANNOTATIONS", "ASSIGNED BY")
-			for _, as := range resp.GetAssignments() {
-				t.row(as.GetDocumentId(), as.GetAnnotator(), layerStatusName(as.GetStatus()), fmt.Sprint(as.GetAnnotationCount()), as.GetAssignedBy())
-			}
-			return flush(t)
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Workflow.ListAssignments(cmd.Context(), &pb.ListAssignmentsRequest{ProjectId: args[0], DocumentId: doc, Annotator: annotator})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				t := newTable(a.stdout, "DOCUMENT", "ANNOTATOR", "STATUS", "ANNOTATIONS", "ASSIGNED BY")
+				for _, as := range resp.GetAssignments() {
+					t.row(as.GetDocumentId(), as.GetAnnotator(), layerStatusName(as.GetStatus()), fmt.Sprint(as.GetAnnotationCount()), as.GetAssignedBy())
+				}
+				return flush(t)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&doc, "doc", "", "only this document")
@@ -286,23 +266,20 @@ func (a *app) queueCommand() *cobra.Command {
 		Short: "Show your next documents: those assigned to you that are not done",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.dial()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			resp, err := c.Workflow.ListQueue(cmd.Context(), &pb.ListQueueRequest{ProjectId: args[0], Annotator: annotator})
-			if err != nil {
-				return err
-			}
-			if a.json() {
-				return a.printProto(resp)
-			}
-			fmt.Fprintf(a.stdout, "%s: %s to annotate, %d done\n", args[0], plural(int32(len(resp.GetAssignments())), "document"), resp.GetDoneCount())
-			for _, as := range resp.GetAssignments() {
-				fmt.Fprintf(a.stdout, "%s/%s\t%s\n", args[0], as.GetDocumentId(), plural(int32(as.GetAnnotationCount()), "annotation"))
-			}
-			return nil
+			return a.withClient(func(c *client.Client) error {
+				resp, err := c.Workflow.ListQueue(cmd.Context(), &pb.ListQueueRequest{ProjectId: args[0], Annotator: annotator})
+				if err != nil {
+					return err
+				}
+				if a.json() {
+					return a.printProto(resp)
+				}
+				fmt.Fprintf(a.stdout, "%s: %s to annotate, %d done\n", args[0], plural(int32(len(resp.GetAssignments())), "document"), resp.GetDoneCount())
+				for _, as := range resp.GetAssignments() {
+					fmt.Fprintf(a.stdout, "%s/%s\t%s\n", args[0], as.GetDocumentId(), plural(int32(as.GetAnnotationCount()), "annotation"))
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&annotator, "annotator", "", "another annotator's queue (curators)")
