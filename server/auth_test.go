@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,7 +59,10 @@ func invoke(ctx context.Context, conn *grpc.ClientConn, md protoreflect.MethodDe
 		if err != nil {
 			return err
 		}
-		if err := s.SendMsg(in); err != nil {
+		// io.EOF from SendMsg means the server has ended the stream (a
+		// refusal can come before the request is read): RecvMsg has the
+		// status.
+		if err := s.SendMsg(in); err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
 		_ = s.CloseSend()
