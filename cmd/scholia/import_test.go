@@ -72,7 +72,7 @@ func jsonlCanon(ts *testscript.TestScript, neg bool, args []string) {
 				case drop[k]:
 				case k == "id" && !inDoc, refs[k]:
 					out[k] = mapID(val)
-				case k == "memberIds":
+				case k == "memberIds", k == "derivedFrom":
 					list, _ := val.([]any)
 					for i := range list {
 						list[i] = mapID(list[i])
