@@ -407,10 +407,12 @@ func clip(s string) string {
 	return s[:i] + "..."
 }
 
-// fields splits s at runs of spaces, appending to dst.
+// fields splits s at runs of spaces and tabs, appending to dst: brat itself
+// splits the fields of E, R, A and * lines at any white space, so a stray
+// tab separates fields rather than becoming part of a type or an id.
 func fields(dst []string, s string) []string {
 	for s != "" {
-		i := strings.IndexByte(s, ' ')
+		i := strings.IndexAny(s, " \t")
 		if i < 0 {
 			return append(dst, s)
 		}

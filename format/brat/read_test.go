@@ -190,6 +190,16 @@ func TestReadCRLFAnn(t *testing.T) {
 	diff(t, "CRLF", canon(t, a), canon(t, b))
 }
 
+// TestReadTabsBetweenFields: brat splits the fields of E, R, A and * lines
+// at any white space, so stray tabs there read as the same lines with
+// spaces.
+func TestReadTabsBetweenFields(t *testing.T) {
+	txt := "Ana met Rui."
+	spaced := "T1\tPER 0 3\tAna\nT2\tPER 8 11\tRui\nT3\tContact.Meet 4 7\tmet\nE1\tContact.Meet:T3 Entity:T1 Entity2:T2\nR1\tKnows Arg1:T1 Arg2:T2\nA1\tNegated E1\n*\tEquiv T1 T2\n"
+	tabbed := "T1\tPER 0 3\tAna\nT2\tPER 8 11\tRui\nT3\tContact.Meet 4 7\tmet\nE1\tContact.Meet:T3\tEntity:T1 Entity2:T2\t\nR1\tKnows\tArg1:T1 Arg2:T2\nA1\tNegated\tE1\n*\t\tEquiv T1\tT2\n"
+	diff(t, "tabs between fields", canon(t, mustRead(t, txt, spaced, ReadOptions{})), canon(t, mustRead(t, txt, tabbed, ReadOptions{})))
+}
+
 func TestReadLongLine(t *testing.T) {
 	long := strings.Repeat("ä", 300000)
 	ann := "T1\tPER 0 3\tabc\n#1\tAnnotatorNotes T1\t" + long + "\n"
