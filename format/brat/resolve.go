@@ -274,32 +274,39 @@ func (p *parser) baseRoles(e *eLine) {
 	if len(e.args) < 1 {
 		return
 	}
-	defined := p.roles[e.typ]
-	var strip []bool
+	roles := make([]string, len(e.args))
 	for i, a := range e.args {
-		b := trimDigits(a.role)
-		if b == a.role || b == "" || defined[a.role] {
+		roles[i] = a.role
+	}
+	for i, r := range unnumberRoles(roles, p.roles[e.typ]) {
+		e.args[i].role = r
+	}
+}
+
+// unnumberRoles returns the roles of an event's arguments without brat's
+// numbers of repeated roles (Theme, Theme2): a role that ends in digits,
+// and that the schema's roles of the event type (defined, may be nil) do
+// not name as it is, loses its digits when the schema names what is left or
+// another argument's role has the same rest.
+func unnumberRoles(roles []string, defined map[string]bool) []string {
+	out := slices.Clone(roles)
+	for i, r := range roles {
+		b := trimDigits(r)
+		if b == r || b == "" || defined[r] {
 			continue
 		}
 		s := defined[b]
-		for j := range e.args {
+		for j := range roles {
 			if s {
 				break
 			}
-			s = j != i && trimDigits(e.args[j].role) == b
+			s = j != i && trimDigits(roles[j]) == b
 		}
 		if s {
-			if strip == nil {
-				strip = make([]bool, len(e.args))
-			}
-			strip[i] = true
+			out[i] = b
 		}
 	}
-	for i := range strip {
-		if strip[i] {
-			e.args[i].role = trimDigits(e.args[i].role)
-		}
-	}
+	return out
 }
 
 // findClaims marks the events that are claims (see ClaimMapping).

@@ -74,7 +74,9 @@ func writeFile(path string, write func(f *os.File) error) error {
 // package documentation says.
 //
 // Write fails, naming the annotation, when something cannot be written so
-// that it reads back the same: a label or role with white space, a span
+// that it reads back the same: a label or role with white space, a role
+// ending in a digit that collides with brat's numbering of repeated roles
+// (Arg1 twice), a span
 // outside the text, a note with a line break, a reference to an annotation
 // that is not written. What brat has no place for at all is returned as
 // omissions.
@@ -114,8 +116,9 @@ type writer struct {
 	text     *scholia.Text
 	opts     WriteOptions
 	claims   ClaimMapping
-	valued   map[string]bool // attributes the schema gives a value list
-	free     map[string]bool // attributes always written as # lines
+	valued   map[string]bool            // attributes the schema gives a value list
+	roleSets map[string]map[string]bool // event type -> its roles in the schema, as looked up
+	free     map[string]bool            // attributes always written as # lines
 	anns     []*scholia.Annotation
 	bid      map[int64]string
 	refs     map[int64]int // references to each mention
@@ -431,24 +434,61 @@ func (w *writer) writeE(a *scholia.Annotation, tid string, args []bratArg, attrs
 	b = append(b, ':')
 	b = append(b, tid...)
 	var seen map[string]int
-	for _, arg := range args {
+	written := make([]string, len(args))
+	for i, arg := range args {
 		if !isToken(arg.role) {
 			return fmt.Errorf("annotation %d (%s): role %q is empty or contains white space", a.ID, a.Kind, arg.role)
 		}
-		b = append(b, ' ')
-		b = append(b, arg.role...)
 		if seen == nil {
 			seen = map[string]int{}
 		}
 		seen[arg.role]++
+		written[i] = arg.role
 		if k := seen[arg.role]; k > 1 {
-			b = strconv.AppendInt(b, int64(k), 10)
+			written[i] += strconv.Itoa(k)
 		}
+		b = append(b, ' ')
+		b = append(b, written[i]...)
 		b = append(b, ':')
 		b = append(b, arg.ref...)
 	}
+	// A role that ends in a digit can collide with brat's numbering of
+	// repeated roles (Arg1 twice is Arg1 and Arg12, which read as Arg and
+	// Arg): such roles cannot be written so that they read back the same.
+	back := unnumberRoles(written, w.definedRoles(w.typeOf(a)))
+	for i, arg := range args {
+		if back[i] != arg.role {
+			return fmt.Errorf("annotation %d (%s): role %q, written as %q, would read back as %q: brat numbers repeated roles (Theme, Theme2), which a role ending in a digit collides with",
+				a.ID, a.Kind, arg.role, written[i], back[i])
+		}
+	}
 	w.eb = append(b, '\n')
 	return w.writeAttrs(a, id, attrs)
+}
+
+// definedRoles returns the schema's roles of an event type, as Read
+// knows them; nil without a schema.
+func (w *writer) definedRoles(typ string) map[string]bool {
+	if w.opts.Schema == nil {
+		return nil
+	}
+	if m, ok := w.roleSets[typ]; ok {
+		return m
+	}
+	var m map[string]bool
+	for _, et := range w.opts.Schema.EventTypes {
+		if et.Name == typ {
+			m = make(map[string]bool, len(et.Roles))
+			for _, r := range et.Roles {
+				m[r.Name] = true
+			}
+		}
+	}
+	if w.roleSets == nil {
+		w.roleSets = map[string]map[string]bool{}
+	}
+	w.roleSets[typ] = m
+	return m
 }
 
 func (w *writer) typeOf(a *scholia.Annotation) string {

@@ -130,6 +130,10 @@ func TestWriteErrors(t *testing.T) {
 		{"reserved claim key", []scholia.Annotation{{ID: 1, Kind: scholia.KindClaim, Spans: []scholia.Span{{Start: 0, End: 3}}, Attributes: map[string]string{AttrStance: "x"}}}, "reserved"},
 		{"event like a claim", []scholia.Annotation{m(1, "PER", 0, 3, nil), {ID: 2, Kind: scholia.KindEvent, Label: "Attribution", Spans: []scholia.Span{{Start: 4, End: 7}}, Arguments: []scholia.Argument{{Role: "Source", AnnotationID: 1}}}}, "would read back as a claim"},
 		{"role space", []scholia.Annotation{m(1, "PER", 0, 3, nil), {ID: 2, Kind: scholia.KindEvent, Label: "Meet", Spans: []scholia.Span{{Start: 4, End: 7}}, Arguments: []scholia.Argument{{Role: "a b", AnnotationID: 1}}}}, `role "a b"`},
+		{"repeated role ending in a digit", []scholia.Annotation{m(1, "PER", 0, 3, nil), m(3, "PER", 8, 10, nil), {ID: 2, Kind: scholia.KindEvent, Label: "Meet", Spans: []scholia.Span{{Start: 4, End: 7}},
+			Arguments: []scholia.Argument{{Role: "Arg1", AnnotationID: 1}, {Role: "Arg1", AnnotationID: 3}}}}, `role "Arg1", written as "Arg1", would read back as "Arg"`},
+		{"role like a numbered one", []scholia.Annotation{m(1, "PER", 0, 3, nil), m(3, "PER", 8, 10, nil), {ID: 2, Kind: scholia.KindEvent, Label: "Meet", Spans: []scholia.Span{{Start: 4, End: 7}},
+			Arguments: []scholia.Argument{{Role: "Theme", AnnotationID: 1}, {Role: "Theme2", AnnotationID: 3}}}}, `role "Theme2", written as "Theme2", would read back as "Theme"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
