@@ -195,13 +195,16 @@ func isLoopback(addr net.Addr) bool {
 // otherwise. A server's live heap is small and steady (a stream holds two
 // chunks of documents, a write a few messages), so collecting when garbage
 // reaches four times the live heap instead of once costs little memory and
-// saves much of the collector's CPU on the streaming path; the soft limit
-// makes it collect sooner should the live heap ever grow large.
+// saves much of the collector's CPU on the streaming path. The soft limit
+// makes it collect sooner when a large live heap (an agreement over a
+// whole big project) would otherwise grow to five times its size; it is
+// well above what such work holds, so that the collector never runs
+// without end near it.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(256 << 20)
+		debug.SetMemoryLimit(1 << 30)
 	}
 }
