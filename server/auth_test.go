@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +9,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -47,28 +44,7 @@ func scholiaMethods(t *testing.T) []protoreflect.MethodDescriptor {
 
 // invoke calls a method with an empty request and the given authorization.
 func invoke(ctx context.Context, conn *grpc.ClientConn, md protoreflect.MethodDescriptor, auth string) error {
-	if auth != "" {
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", auth)
-	}
-	name := "/" + string(md.Parent().FullName()) + "/" + string(md.Name())
-	in := dynamicpb.NewMessage(md.Input())
-	out := dynamicpb.NewMessage(md.Output())
-	if md.IsStreamingClient() || md.IsStreamingServer() {
-		desc := &grpc.StreamDesc{ServerStreams: md.IsStreamingServer(), ClientStreams: md.IsStreamingClient()}
-		s, err := conn.NewStream(ctx, desc, name)
-		if err != nil {
-			return err
-		}
-		// io.EOF from SendMsg means the server has ended the stream (a
-		// refusal can come before the request is read): RecvMsg has the
-		// status.
-		if err := s.SendMsg(in); err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
-		_ = s.CloseSend()
-		return s.RecvMsg(out)
-	}
-	return conn.Invoke(ctx, name, in, out)
+	return invokeWith(ctx, conn, md, auth, dynamicpb.NewMessage(md.Input()))
 }
 
 func TestEveryMethodNeedsAValidToken(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/scholia-nlp/scholia"
+	"github.com/scholia-nlp/scholia/internal/annotest"
 )
 
 // FuzzReadAnn feeds the reader arbitrary text and .ann pairs, seeded with
@@ -30,7 +31,7 @@ func FuzzReadAnn(f *testing.F) {
 			}
 			return
 		}
-		checkSpans(t, doc)
+		annotest.CheckSpans(t, doc)
 		var out strings.Builder
 		if _, err := Write(nil, &out, doc, WriteOptions{}); err != nil {
 			return // some documents cannot be written; that is reported, not a crash

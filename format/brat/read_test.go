@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/scholia-nlp/scholia"
+	"github.com/scholia-nlp/scholia/internal/annotest"
 )
 
 func readFixture(t testing.TB, name string) (string, string) {
@@ -30,42 +31,8 @@ func mustRead(t testing.TB, txt, ann string, opts ReadOptions) scholia.Annotated
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSpans(t, doc)
+	annotest.CheckSpans(t, doc)
 	return doc
-}
-
-// checkSpans checks every span of a document against its text with
-// scholia.ValidateSpans, and that every reference resolves.
-func checkSpans(t testing.TB, doc scholia.AnnotatedDocument) {
-	t.Helper()
-	text, err := scholia.NewText(doc.Document.Text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[int64]bool{}
-	for _, a := range doc.Annotations {
-		if ids[a.ID] {
-			t.Errorf("id %d used twice", a.ID)
-		}
-		ids[a.ID] = true
-	}
-	for _, a := range doc.Annotations {
-		spans := slices.Clone(a.Spans)
-		required := a.Kind == scholia.KindMention || a.Kind == scholia.KindEvent || a.Kind == scholia.KindClaim
-		if v := scholia.ValidateSpans(text, spans, required); len(v) > 0 {
-			t.Errorf("annotation %d (%s): %v", a.ID, a.Kind, v)
-		}
-		if a.Claim != nil {
-			if v := scholia.ValidateSpans(text, slices.Clone(a.Claim.Cue), false); len(v) > 0 {
-				t.Errorf("annotation %d cue: %v", a.ID, v)
-			}
-		}
-		for _, r := range a.Refs() {
-			if !ids[r.ID] {
-				t.Errorf("annotation %d: %s refers to missing %d", a.ID, r.Field, r.ID)
-			}
-		}
-	}
 }
 
 func find(doc scholia.AnnotatedDocument, kind scholia.Kind, text string) *scholia.Annotation {

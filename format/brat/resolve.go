@@ -289,7 +289,7 @@ func (p *parser) baseRoles(e *eLine) {
 // not name as it is, loses its digits when the schema names what is left or
 // another argument's role has the same rest.
 func unnumberRoles(roles []string, defined map[string]bool) []string {
-	out := slices.Clone(roles)
+	out, cloned := roles, false // out is cloned at the first change
 	for i, r := range roles {
 		b := trimDigits(r)
 		if b == r || b == "" || defined[r] {
@@ -303,6 +303,9 @@ func unnumberRoles(roles []string, defined map[string]bool) []string {
 			s = j != i && trimDigits(roles[j]) == b
 		}
 		if s {
+			if !cloned {
+				out, cloned = slices.Clone(roles), true
+			}
 			out[i] = b
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/scholia-nlp/scholia"
+	"github.com/scholia-nlp/scholia/internal/annotest"
 )
 
 func mustWrite(t testing.TB, doc scholia.AnnotatedDocument, opts WriteOptions) (string, string, []Omission) {
@@ -104,7 +105,7 @@ func TestWriteFromScholia(t *testing.T) {
 	got := mustRead(t, text, ann, ReadOptions{Annotator: "ana"})
 	doc.Annotations = doc.Annotations[:5]
 	doc.Annotations[4].Cluster = &scholia.ClusterFields{Members: []int64{11, 12}}
-	fillTexts(t, doc)
+	annotest.FillTexts(t, doc)
 	diff(t, "scholia", canon(t, doc), canon(t, got))
 	if t.Failed() {
 		t.Logf("written:\n%s", ann)
@@ -160,21 +161,5 @@ func TestClustersFromNorms(t *testing.T) {
 	b2 := mustRead(t, txt, "T1\tPER 0 3\tAna\n", ReadOptions{DocumentID: "b"})
 	if _, err := ClustersFromNorms([]scholia.AnnotatedDocument{a, b2}, 1000); err == nil {
 		t.Error("overlapping id ranges accepted")
-	}
-}
-
-// fillTexts fills in the covered text of spans made without one.
-func fillTexts(t testing.TB, doc scholia.AnnotatedDocument) {
-	t.Helper()
-	text, err := scholia.NewText(doc.Document.Text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range doc.Annotations {
-		a := &doc.Annotations[i]
-		scholia.ValidateSpans(text, a.Spans, false)
-		if a.Claim != nil {
-			scholia.ValidateSpans(text, a.Claim.Cue, false)
-		}
 	}
 }

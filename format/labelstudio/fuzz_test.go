@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/scholia-nlp/scholia/internal/annotest"
 )
 
 // FuzzReadLabelStudio feeds the reader arbitrary exports, seeded with the
@@ -24,7 +26,7 @@ func FuzzReadLabelStudio(f *testing.F) {
 			return
 		}
 		for _, d := range docs {
-			checkSpans(t, d)
+			annotest.CheckSpans(t, d)
 		}
 		var out strings.Builder
 		if _, err := Write(&out, docs, WriteOptions{}); err != nil {

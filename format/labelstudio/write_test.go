@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scholia-nlp/scholia"
+	"github.com/scholia-nlp/scholia/internal/annotest"
 )
 
 func mustWrite(t testing.TB, docs []scholia.AnnotatedDocument, opts WriteOptions) (string, []Omission) {
@@ -67,7 +68,7 @@ func TestWriteFromScholia(t *testing.T) {
 		{ID: 5, Annotator: "ana", Kind: scholia.KindRelation, Label: "Supports", Relation: &scholia.RelationEnds{Source: 2, Target: 3}, Attributes: map[string]string{"direction": "bi", "why": "x"}},
 		{ID: 9, Annotator: "user-7", Kind: scholia.KindMention, Label: "PER", Spans: []scholia.Span{{Start: 16, End: 19}}},
 	}}
-	fillTexts(t, doc)
+	annotest.FillTexts(t, doc)
 	out, om := mustWrite(t, []scholia.AnnotatedDocument{doc}, WriteOptions{})
 	if len(om) != 2 {
 		t.Errorf("omissions %v, want the cluster title and the relation attribute", om)
@@ -116,22 +117,6 @@ func TestWriteErrors(t *testing.T) {
 				t.Errorf("error %v, want ...%s...", err, tc.msg)
 			}
 		})
-	}
-}
-
-// fillTexts fills in the covered text of spans made without one.
-func fillTexts(t testing.TB, doc scholia.AnnotatedDocument) {
-	t.Helper()
-	text, err := scholia.NewText(doc.Document.Text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range doc.Annotations {
-		a := &doc.Annotations[i]
-		scholia.ValidateSpans(text, a.Spans, false)
-		if a.Claim != nil {
-			scholia.ValidateSpans(text, a.Claim.Cue, false)
-		}
 	}
 }
 
