@@ -119,14 +119,16 @@ func newImportCall(t *wtx, project string, opts scholia.ImportOptions) (*importC
 		}
 	}
 	for _, p := range []struct {
-		r           **rowInserter
-		table, cols string
+		r              **rowInserter
+		table          string
+		shared, perRow []string
 	}{
-		{&c.annID, "annotation_ids", "id, project, document, annotator, kind"},
-		{&c.ann, "annotations", "id, created_rev, project, document, annotator, kind, label, spans, attrs, body, create_rev, create_time, update_time, update_user"},
-		{&c.ref, "annotation_refs", "source, target, created_rev, kind"},
+		{&c.annID, "annotation_ids", []string{"project"}, []string{"id", "document", "annotator", "kind"}},
+		{&c.ann, "annotations", []string{"project", "created_rev", "create_rev", "create_time", "update_time", "update_user"},
+			[]string{"id", "document", "annotator", "kind", "label", "spans", "attrs", "body"}},
+		{&c.ref, "annotation_refs", []string{"created_rev"}, []string{"source", "target", "kind"}},
 	} {
-		if *p.r, err = newRowInserter(t, p.table, p.cols); err != nil {
+		if *p.r, err = newRowInserter(t, p.table, p.shared, p.perRow); err != nil {
 			c.close()
 			return nil, err
 		}
@@ -152,21 +154,47 @@ func (c *importCall) close() {
 // The rest of a unit is written with statements of 16, 8, 4, 2 and 1 rows.
 const insertRows = 32
 
-// rowInserter inserts rows into one table, insertRows at a time.
+// rowInserter inserts rows into one table, insertRows at a time. The values
+// that every row of a unit shares (the project, the unit's revision and
+// time) are bound once per statement rather than once per row: binding is a
+// call into SQLite per value, and an import binds millions of them.
 type rowInserter struct {
-	t     *wtx
-	table string
-	cols  int
-	stmts []*sql.Stmt // stmts[k] inserts insertRows>>k rows
-	args  []any
+	t      *wtx
+	table  string
+	shared []any       // the unit's shared values: parameters 1 to len(shared)
+	cols   int         // values per row
+	stmts  []*sql.Stmt // stmts[k] inserts insertRows>>k rows
+	args   []any       // room for the shared values, then the queued rows
 }
 
-func newRowInserter(t *wtx, table, cols string) (*rowInserter, error) {
-	n := strings.Count(cols, ",") + 1
-	row := "(?" + strings.Repeat(", ?", n-1) + ")"
-	r := &rowInserter{t: t, table: table, cols: n, args: make([]any, 0, n*insertRows)}
+// newRowInserter prepares the statements of one table: the columns in
+// shared take the values given to share, those in perRow the values given
+// to add.
+func newRowInserter(t *wtx, table string, shared, perRow []string) (*rowInserter, error) {
+	s, n := len(shared), len(perRow)
+	r := &rowInserter{t: t, table: table, shared: make([]any, s), cols: n, args: make([]any, s, s+n*insertRows)}
+	cols := strings.Join(append(slices.Clone(shared), perRow...), ", ")
 	for rows := insertRows; rows >= 1; rows /= 2 {
-		st, err := t.tx.PrepareContext(t.ctx, `INSERT INTO `+table+` (`+cols+`) VALUES `+row+strings.Repeat(", "+row, rows-1))
+		var q strings.Builder
+		q.WriteString(`INSERT INTO ` + r.table + ` (` + cols + `) VALUES `)
+		for i := range rows {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j := range s + n {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				k := j + 1 // a shared value's parameter
+				if j >= s {
+					k = s + i*n + (j - s) + 1
+				}
+				q.WriteString("?" + strconv.Itoa(k))
+			}
+			q.WriteByte(')')
+		}
+		st, err := t.tx.PrepareContext(t.ctx, q.String())
 		if err != nil {
 			r.close()
 			return nil, dbError("prepare the import", err)
@@ -182,27 +210,40 @@ func (r *rowInserter) close() {
 	}
 }
 
+// share sets the shared values of the rows added next; the queue must be
+// empty (flushed or discarded).
+func (r *rowInserter) share(vals ...any) error {
+	if len(vals) != len(r.shared) || len(r.args) != len(r.shared) {
+		return scholia.Internal("store the rows of "+r.table, fmt.Errorf("%d shared values for %d, with %d values queued", len(vals), len(r.shared), len(r.args)-len(r.shared)))
+	}
+	copy(r.shared, vals)
+	return nil
+}
+
 // add queues one row, and writes the queue when it is full.
 func (r *rowInserter) add(vals ...any) error {
 	r.args = append(r.args, vals...)
-	if len(r.args) == r.cols*insertRows {
+	if len(r.args) == len(r.shared)+r.cols*insertRows {
 		return r.flush()
 	}
 	return nil
 }
 
-// flush writes the queued rows.
+// flush writes the queued rows. Each statement takes the shared values and
+// then its rows' values as one slice: the shared values are copied into the
+// slots just before the rows, which the previous statement has used.
 func (r *rowInserter) flush() error {
 	var err error
-	rest := r.args
+	s := len(r.shared)
+	at := s // where the rows not written yet start
 	for k, rows := 0, insertRows; rows >= 1 && err == nil; k, rows = k+1, rows/2 {
-		for len(rest) >= rows*r.cols && err == nil {
-			_, err = r.stmts[k].ExecContext(r.t.ctx, rest[:rows*r.cols]...)
-			rest = rest[rows*r.cols:]
+		for len(r.args)-at >= rows*r.cols && err == nil {
+			copy(r.args[at-s:at], r.shared)
+			_, err = r.stmts[k].ExecContext(r.t.ctx, r.args[at-s:at+rows*r.cols]...)
+			at += rows * r.cols
 		}
 	}
-	clear(r.args)
-	r.args = r.args[:0]
+	r.discard()
 	if err != nil {
 		return dbError("store the rows of "+r.table, err)
 	}
@@ -212,7 +253,7 @@ func (r *rowInserter) flush() error {
 // discard drops the queued rows of a unit that failed.
 func (r *rowInserter) discard() {
 	clear(r.args)
-	r.args = r.args[:0]
+	r.args = r.args[:len(r.shared)]
 }
 
 // fatal reports whether an error ends the whole call rather than one unit.
@@ -327,6 +368,15 @@ func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (sc
 		res.Document = newDocument(d, text, t.now)
 		res.Document.Rev = t.rev
 		if err := c.insertDocument(&u.Document, &res.Document, text); err != nil {
+			return scholia.ImportResult{}, err
+		}
+	}
+	for _, err := range []error{
+		c.annID.share(c.project),
+		c.ann.share(c.project, t.rev, t.rev, t.now, t.now, t.meta.User),
+		c.ref.share(t.rev),
+	} {
+		if err != nil {
 			return scholia.ImportResult{}, err
 		}
 	}
@@ -634,20 +684,20 @@ func (c *importCall) insertDocument(in, d *scholia.Document, text *scholia.Text)
 }
 
 func (c *importCall) insertAnnotation(a *scholia.Annotation) error {
-	t := c.t
 	e, err := encodeAnnotation(a)
 	if err != nil {
 		return scholia.Internal("encode an annotation", err)
 	}
-	if err := c.annID.add(a.ID, a.Project, a.Document, a.Annotator, a.Kind); err != nil {
+	// The project, revision, times and user are the unit's, shared (see
+	// store).
+	if err := c.annID.add(a.ID, a.Document, a.Annotator, a.Kind); err != nil {
 		return err
 	}
-	if err := c.ann.add(a.ID, t.rev, a.Project, a.Document, a.Annotator, a.Kind, a.Label, e.spans, e.attrs, e.body,
-		a.CreateRev, a.CreateTime.UnixNano(), t.now, t.meta.User); err != nil {
+	if err := c.ann.add(a.ID, a.Document, a.Annotator, a.Kind, a.Label, e.spans, e.attrs, e.body); err != nil {
 		return err
 	}
 	for _, target := range refTargets(a) {
-		if err := c.ref.add(a.ID, target, t.rev, a.Kind); err != nil {
+		if err := c.ref.add(a.ID, target, a.Kind); err != nil {
 			return err
 		}
 	}
