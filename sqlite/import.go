@@ -20,6 +20,13 @@ import (
 // unit runs are prepared once per call. Validation is the validator's, as
 // in CreateAnnotations; only the mapping of local ids is particular to
 // imports.
+//
+// The committer is the one goroutine that writes, so it does nothing but
+// write: a second goroutine checks the units (validates them, maps their
+// local ids, encodes their rows) a few units ahead. A unit is checked on the
+// assumption that the units before it will be written; in the rare case
+// that writing one fails (its document id was taken meanwhile, say), the
+// units checked after it are checked again.
 
 // synthetic is the first key under which a dry run registers annotations
 // that earlier calls of the same import validated but did not store, so
@@ -67,18 +74,11 @@ func (s *Store) ImportDocuments(ctx context.Context, w scholia.WriteMeta, projec
 			return err
 		}
 		defer c.close()
-		stopped := false
-		for i := range units {
-			if stopped {
-				results[i] = scholia.ImportResult{Status: scholia.ImportNotAttempted}
-				continue
-			}
-			if pre[i] != nil {
-				results[i] = scholia.ImportResult{Status: scholia.ImportFailed, Err: pre[i]}
-			} else if results[i], err = c.unit(&units[i], texts[i]); err != nil {
-				return err
-			}
-			stopped = results[i].Status == scholia.ImportFailed && !opts.KeepGoing
+		for i := range results {
+			results[i] = scholia.ImportResult{Status: scholia.ImportNotAttempted}
+		}
+		if err := c.run(units, texts, pre, results); err != nil {
+			return err
 		}
 		if opts.DryRun {
 			t.rev = 0 // the committer rolls back a write without a revision
@@ -89,6 +89,97 @@ func (s *Store) ImportDocuments(ctx context.Context, w scholia.WriteMeta, projec
 		return nil, err
 	}
 	return results, nil
+}
+
+// checkAhead is how many checked units may wait for the committer.
+const checkAhead = 8
+
+// checker checks units from one index on, in a goroutine of its own.
+type checker struct {
+	out  chan *checkedUnit
+	stop chan struct{}
+}
+
+// startChecker checks units[from:] in order and sends them to out, until
+// a unit fails and the import does not keep going, a failure ends the
+// call, or stop is closed.
+func (c *importCall) startChecker(units []scholia.AnnotatedDocument, texts []*scholia.Text, pre []error, from int) *checker {
+	k := &checker{out: make(chan *checkedUnit, checkAhead), stop: make(chan struct{})}
+	go func() {
+		defer close(k.out)
+		for i := from; i < len(units); i++ {
+			var u *checkedUnit
+			if pre[i] != nil {
+				u = &checkedUnit{i: i, err: pre[i], pre: true}
+			} else {
+				u = c.check(i, &units[i], texts[i])
+			}
+			select {
+			case k.out <- u:
+			case <-k.stop:
+				c.undo(u) // the last unit checked, undone before the others
+				return
+			}
+			if u.err != nil && (u.fatal() || !c.opts.KeepGoing) {
+				return
+			}
+		}
+	}()
+	return k
+}
+
+// halt stops the checker and returns the units it checked and sent that
+// were not taken yet. A unit it checked but could not send it has undone
+// itself.
+func (k *checker) halt() []*checkedUnit {
+	close(k.stop)
+	var left []*checkedUnit
+	for u := range k.out {
+		left = append(left, u)
+	}
+	return left
+}
+
+// run writes the units as the checker checks them.
+func (c *importCall) run(units []scholia.AnnotatedDocument, texts []*scholia.Text, pre []error, results []scholia.ImportResult) error {
+	k := c.startChecker(units, texts, pre, 0)
+	defer func() {
+		if k != nil {
+			k.halt()
+		}
+	}()
+	for {
+		u, ok := <-k.out // k changes when units are checked again
+		if !ok {
+			return nil
+		}
+		err, isFatal := u.err, u.fatal()
+		if err == nil {
+			var res scholia.ImportResult
+			if res, err = c.write(u); err == nil {
+				results[u.i] = res
+				continue
+			}
+			// The units checked after u took it for written: undo what
+			// their checks and u's recorded, and check them again.
+			left := k.halt()
+			k = nil
+			for j := len(left) - 1; j >= 0; j-- {
+				c.undo(left[j])
+			}
+			c.undo(u)
+			if isFatal = fatal(err); !isFatal && c.opts.KeepGoing && u.i+1 < len(units) {
+				k = c.startChecker(units, texts, pre, u.i+1)
+			}
+		}
+		if isFatal {
+			return err
+		}
+		results[u.i] = scholia.ImportResult{Status: scholia.ImportFailed, Err: err}
+		if k == nil || !c.opts.KeepGoing {
+			return nil
+		}
+	}
 }
 
 func newImportCall(t *wtx, project string, opts scholia.ImportOptions) (*importCall, error) {
@@ -262,36 +353,43 @@ func fatal(err error) bool {
 	return !errors.As(err, &e) || e.Code == scholia.CodeInternal || e.Code == scholia.CodeUnavailable
 }
 
-// unit stores one unit in a savepoint. A unit that fails is rolled back and
-// reported in its result; the error is for failures that end the call.
-func (c *importCall) unit(u *scholia.AnnotatedDocument, text *scholia.Text) (scholia.ImportResult, error) {
-	t := c.t
-	if _, err := t.tx.ExecContext(t.ctx, `SAVEPOINT import_unit`); err != nil {
-		return scholia.ImportResult{}, dbError("begin an imported document", err)
-	}
-	prevRev, firstID := t.rev, c.nextID
-	res, err := c.store(u, text)
-	if err != nil {
-		if _, rerr := t.tx.ExecContext(t.ctx, `ROLLBACK TO import_unit; RELEASE import_unit`); rerr != nil {
-			return res, dbError("roll back an imported document", rerr)
-		}
-		t.rev, c.nextID = prevRev, firstID
-		for _, r := range []*rowInserter{c.annID, c.ann, c.ref} {
-			r.discard()
-		}
-		if fatal(err) {
-			return res, err
-		}
-		return scholia.ImportResult{Status: scholia.ImportFailed, Err: err}, nil
-	}
-	if _, err := t.tx.ExecContext(t.ctx, `RELEASE import_unit`); err != nil {
-		return res, dbError("finish an imported document", err)
-	}
-	return res, nil
+// checkedUnit is a unit ready to be written: validated, its local ids
+// mapped, its rows encoded. err is why it failed, or the failure that ends
+// the call.
+type checkedUnit struct {
+	i       int // its index in the call
+	err     error
+	pre     bool // err is from the checks made before the write began
+	u       *scholia.AnnotatedDocument
+	text    *scholia.Text
+	order   []int   // the annotations in the order they are written
+	ids     []int64 // their stored ids, in the unit's order
+	out     []scholia.Annotation
+	enc     []encodedAnnotation
+	sources [][]int64 // provenance, mapped
+	layers  []scholia.Layer
+	firstID int64   // c.nextID before the unit
+	locals  []int64 // the local ids the check entered in c.linked
 }
 
-// store validates and writes one unit.
-func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (scholia.ImportResult, error) {
+// fatal reports whether u's failure ends the whole call.
+func (u *checkedUnit) fatal() bool { return u.err != nil && !u.pre && fatal(u.err) }
+
+// undo forgets what checking u recorded: the ids it took and its local
+// ids. Units are undone from the last one checked back.
+func (c *importCall) undo(u *checkedUnit) {
+	if u.err != nil {
+		return // a unit that failed its check recorded nothing
+	}
+	c.nextID = u.firstID
+	for _, l := range u.locals {
+		delete(c.linked, l)
+	}
+}
+
+// check validates one unit and prepares its rows. When it passes, the ids
+// it takes and its local ids are recorded, for the units after it.
+func (c *importCall) check(i int, u *scholia.AnnotatedDocument, text *scholia.Text) *checkedUnit {
 	t := c.t
 	docID := u.Document.ID
 	anns := u.Annotations
@@ -326,24 +424,24 @@ func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (sc
 	}
 	out := make([]scholia.Annotation, len(anns))
 	perAnn := make([][]scholia.FieldViolation, len(anns))
-	for _, i := range order {
-		a := cloneAnnotation(anns[i])
-		a.ID = ids[i]
-		fv, err := c.prepare(&a, docID, i, pos, ids, cyclic, v)
+	for _, j := range order {
+		a := cloneAnnotation(anns[j])
+		a.ID = ids[j]
+		fv, err := c.prepare(&a, docID, j, pos, ids, cyclic, v)
 		if err != nil {
-			return scholia.ImportResult{}, inItem(fmt.Sprintf("annotations[%d]", i), err)
+			return &checkedUnit{i: i, err: inItem(fmt.Sprintf("annotations[%d]", j), err)}
 		}
-		perAnn[i] = fv
-		out[i] = a
+		perAnn[j] = fv
+		out[j] = a
 	}
-	for i, fv := range perAnn {
+	for j, fv := range perAnn {
 		if len(fv) > 0 {
-			viol.Merge(fmt.Sprintf("annotations[%d]", i), unitNames(fv, ids))
+			viol.Merge(fmt.Sprintf("annotations[%d]", j), unitNames(fv, ids))
 		}
 	}
 	layers, err := c.layers(u, docID, &viol)
 	if err != nil {
-		return scholia.ImportResult{}, err
+		return &checkedUnit{i: i, err: err}
 	}
 	if n := len(viol.List()); n > 0 {
 		what := "document " + docID
@@ -354,20 +452,64 @@ func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (sc
 		if n == 1 {
 			plural = ""
 		}
-		return scholia.ImportResult{}, viol.Err(fmt.Sprintf("%s: %d violation%s: nothing of it was imported", what, n, plural))
+		return &checkedUnit{i: i, err: viol.Err(fmt.Sprintf("%s: %d violation%s: nothing of it was imported", what, n, plural))}
 	}
+	k := &checkedUnit{i: i, u: u, text: text, order: order, ids: ids, out: out, layers: layers, firstID: c.nextID,
+		enc: make([]encodedAnnotation, len(anns)), sources: make([][]int64, len(anns))}
+	for j := range out {
+		if k.enc[j], err = encodeAnnotation(&out[j]); err != nil {
+			return &checkedUnit{i: i, err: scholia.Internal("encode an annotation", err)}
+		}
+		k.sources[j] = c.sources(anns[j].DerivedFrom, pos, ids)
+	}
+	c.nextID += int64(len(anns))
+	for j := range anns {
+		if local := anns[j].ID; local != 0 {
+			c.linked[local] = refInfo(&out[j])
+			k.locals = append(k.locals, local)
+		}
+	}
+	return k
+}
 
-	// Valid: write it under a revision of its own.
+// write stores a checked unit in a savepoint: all of it, or, when it
+// fails, nothing.
+func (c *importCall) write(u *checkedUnit) (scholia.ImportResult, error) {
+	t := c.t
+	if _, err := t.tx.ExecContext(t.ctx, `SAVEPOINT import_unit`); err != nil {
+		return scholia.ImportResult{}, dbError("begin an imported document", err)
+	}
+	prevRev := t.rev
+	res, err := c.insert(u)
+	if err != nil {
+		if _, rerr := t.tx.ExecContext(t.ctx, `ROLLBACK TO import_unit; RELEASE import_unit`); rerr != nil {
+			return res, dbError("roll back an imported document", rerr)
+		}
+		t.rev = prevRev
+		for _, r := range []*rowInserter{c.annID, c.ann, c.ref} {
+			r.discard()
+		}
+		return res, err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `RELEASE import_unit`); err != nil {
+		return res, dbError("finish an imported document", err)
+	}
+	return res, nil
+}
+
+// insert writes the rows of a checked unit under a revision of its own.
+func (c *importCall) insert(u *checkedUnit) (scholia.ImportResult, error) {
+	t := c.t
 	if err := t.newRev(""); err != nil {
 		return scholia.ImportResult{}, err
 	}
-	res := scholia.ImportResult{Status: scholia.ImportCreated, IDs: ids, Rev: t.rev}
-	if docID != "" {
-		d := u.Document
+	res := scholia.ImportResult{Status: scholia.ImportCreated, IDs: u.ids, Rev: t.rev}
+	if docID := u.u.Document.ID; docID != "" {
+		d := u.u.Document
 		d.Project = c.project
-		res.Document = newDocument(d, text, t.now)
+		res.Document = newDocument(d, u.text, t.now)
 		res.Document.Rev = t.rev
-		if err := c.insertDocument(&u.Document, &res.Document, text); err != nil {
+		if err := c.insertDocument(&u.u.Document, &res.Document, u.text); err != nil {
 			return scholia.ImportResult{}, err
 		}
 	}
@@ -380,12 +522,8 @@ func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (sc
 			return scholia.ImportResult{}, err
 		}
 	}
-	for _, i := range order {
-		a := &out[i]
-		a.CreateRev, a.Rev = t.rev, t.rev
-		a.CreateTime, a.UpdateTime = nsTime(t.now), nsTime(t.now)
-		a.UpdateUser = t.meta.User
-		if err := c.insertAnnotation(a); err != nil {
+	for _, i := range u.order {
+		if err := c.insertAnnotation(&u.out[i], &u.enc[i]); err != nil {
 			return scholia.ImportResult{}, err
 		}
 	}
@@ -394,24 +532,17 @@ func (c *importCall) store(u *scholia.AnnotatedDocument, text *scholia.Text) (sc
 			return scholia.ImportResult{}, err
 		}
 	}
-	for i := range out {
-		out[i].DerivedFrom = c.sources(anns[i].DerivedFrom, pos, ids)
-		for _, src := range out[i].DerivedFrom {
+	for i := range u.out {
+		for _, src := range u.sources[i] {
 			if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO annotation_sources (annotation, source, rev) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-				out[i].ID, src, t.rev); err != nil {
+				u.out[i].ID, src, t.rev); err != nil {
 				return scholia.ImportResult{}, dbError("record the provenance", err)
 			}
 		}
 	}
-	for _, l := range layers {
-		if err := c.setLayer(docID, l); err != nil {
+	for _, l := range u.layers {
+		if err := c.setLayer(u.u.Document.ID, l); err != nil {
 			return scholia.ImportResult{}, err
-		}
-	}
-	c.nextID += int64(len(anns))
-	for i := range anns {
-		if local := anns[i].ID; local != 0 {
-			c.linked[local] = refInfo(&out[i])
 		}
 	}
 	if c.opts.DryRun {
@@ -492,7 +623,10 @@ func (c *importCall) prepare(a *scholia.Annotation, docID string, i int, pos map
 			return
 		}
 		if r, ok := c.linked[local]; ok {
-			*id = r.ID // stored earlier in this transaction
+			// Checked earlier in this call, and perhaps not written yet:
+			// the validator must not look for it in the database.
+			*id = r.ID
+			v.batch[r.ID] = r
 			return
 		}
 		if c.opts.Linked != nil {
@@ -683,13 +817,9 @@ func (c *importCall) insertDocument(in, d *scholia.Document, text *scholia.Text)
 	return nil
 }
 
-func (c *importCall) insertAnnotation(a *scholia.Annotation) error {
-	e, err := encodeAnnotation(a)
-	if err != nil {
-		return scholia.Internal("encode an annotation", err)
-	}
+func (c *importCall) insertAnnotation(a *scholia.Annotation, e *encodedAnnotation) error {
 	// The project, revision, times and user are the unit's, shared (see
-	// store).
+	// insert).
 	if err := c.annID.add(a.ID, a.Document, a.Annotator, a.Kind); err != nil {
 		return err
 	}

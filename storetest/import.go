@@ -225,6 +225,60 @@ var importTests = []test{
 		_, err = s.ImportDocuments(ctx, curator, "nothing", []scholia.AnnotatedDocument{unit("g", false)}, scholia.ImportOptions{})
 		wantCode(t, err, scholia.CodeNotFound)
 	}},
+	{"WriteFailureBeforeLaterUnits", func(t *testing.T, s scholia.Store) {
+		// The unit that fails fails only when written (its document id is
+		// taken), after the units behind it may have been checked: they must
+		// be checked as if it had never been, so that a link to it fails,
+		// and the ids it would have had go to the units that are written.
+		f := setup(t, s)
+		doc := func(id string, local int64) scholia.AnnotatedDocument {
+			return scholia.AnnotatedDocument{Document: scholia.Document{ID: id, Text: text1}, Annotations: []scholia.Annotation{
+				{ID: local, Annotator: "bob", Kind: scholia.KindMention, Label: "ORG", Spans: []scholia.Span{span(t, text1, "Rebels", 0)}},
+			}}
+		}
+		link := scholia.AnnotatedDocument{Annotations: []scholia.Annotation{
+			{ID: 900, Annotator: "bob", Kind: scholia.KindCluster, Label: "entity", Cluster: &scholia.ClusterFields{Members: []int64{501, 601}}},
+		}}
+		units := []scholia.AnnotatedDocument{doc("d1", 501), doc("g", 601), link, doc("h", 701)}
+		for i := range 20 {
+			units = append(units, doc(fmt.Sprintf("k%d", i), int64(1000+i)))
+		}
+		before := f.rev()
+		res := doImport(t, s, units, scholia.ImportOptions{KeepGoing: true})
+		want := []scholia.ImportStatus{scholia.ImportFailed, scholia.ImportCreated, scholia.ImportFailed, scholia.ImportCreated}
+		for range 20 {
+			want = append(want, scholia.ImportCreated)
+		}
+		for i, r := range res {
+			if r.Err != nil && i != 0 && i != 2 {
+				t.Errorf("unit %d: %v", i, r.Err)
+			}
+		}
+		equal(t, "statuses", statuses(res), want)
+		wantReason(t, res[0].Err, scholia.CodeAlreadyExists, "DOCUMENT_EXISTS")
+		wantContains(t, "link to the failed unit", violationOn(t, res[2].Err, "annotations[0].cluster.member_ids[0]"), "local id 501")
+		if f.rev() != before+22 {
+			t.Fatalf("revision %d after importing 22 units from %d", f.rev(), before)
+		}
+		var last int64
+		for i, r := range res {
+			if r.Status != scholia.ImportCreated {
+				continue
+			}
+			if r.IDs[0] <= last {
+				t.Fatalf("unit %d got id %d after %d: ids must increase", i, r.IDs[0], last)
+			}
+			last = r.IDs[0]
+			a, err := s.GetAnnotation(ctx, r.IDs[0])
+			must(t, err)
+			if a.Document != units[i].Document.ID {
+				t.Fatalf("unit %d: annotation %d is in document %q", i, a.ID, a.Document)
+			}
+		}
+		if got := res[3].IDs[0] - res[1].IDs[0]; got != 1 {
+			t.Fatalf("the ids of the written units are %d apart, want 1: the failed units' ids must not be kept", got)
+		}
+	}},
 	{"DryRun", func(t *testing.T, s scholia.Store) {
 		f := setup(t, s)
 		units := importFixture(t)
