@@ -13,7 +13,9 @@ import (
 
 // checkpointEvery is how many code points lie between two remembered byte
 // offsets in a Text's index: a conversion scans at most this many runes.
-const checkpointEvery = 256
+// Every span of every annotation is converted, so the index is dense: it
+// costs a quarter of a byte per code point.
+const checkpointEvery = 32
 
 // Text is a document's text with an index from code-point offsets to byte
 // offsets. Offsets in scholia are Unicode code points (as in Python slicing
@@ -69,10 +71,12 @@ func (t *Text) ByteOffset(cp int64) int {
 	if cp >= t.n {
 		return len(t.s)
 	}
+	// The text is valid UTF-8 (NewText checked): a code point is a lead
+	// byte and the continuation bytes (10xxxxxx) after it.
 	i := t.points[cp/checkpointEvery]
 	for k := cp % checkpointEvery; k > 0; k-- {
-		_, size := utf8.DecodeRuneInString(t.s[i:])
-		i += size
+		for i++; i < len(t.s) && t.s[i]&0xC0 == 0x80; i++ {
+		}
 	}
 	return i
 }

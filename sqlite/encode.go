@@ -85,27 +85,16 @@ type encodedAnnotation struct {
 func encodeAnnotation(a *scholia.Annotation) (encodedAnnotation, error) {
 	var e encodedAnnotation
 	if len(a.Spans) > 0 {
-		b, err := json.Marshal(encodeSpans(a.Spans))
-		if err != nil {
-			return e, err
-		}
-		e.spans = string(b)
+		e.spans = string(appendSpansJSON(nil, a.Spans))
 	}
 	if len(a.Attributes) > 0 {
-		b, err := json.Marshal(a.Attributes)
-		if err != nil {
-			return e, err
-		}
-		e.attrs = string(b)
+		e.attrs = string(appendAttrsJSON(nil, a.Attributes))
 	}
 	var body *bodyJSON
 	switch a.Kind {
 	case scholia.KindEvent:
 		if len(a.Arguments) > 0 {
-			body = &bodyJSON{Args: make([]argJSON, len(a.Arguments))}
-			for i, arg := range a.Arguments {
-				body.Args[i] = argJSON{arg.Role, arg.AnnotationID}
-			}
+			e.body = string(appendArgsJSON(nil, a.Arguments))
 		}
 	case scholia.KindClaim:
 		c := a.Claim

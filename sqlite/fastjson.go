@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"encoding/json"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -281,4 +283,93 @@ func fastBody(s string) (bodyJSON, bool) {
 		return bodyJSON{}, false
 	}
 	return b, true
+}
+
+// Encoders for the same columns, written for every stored annotation. They
+// write exactly what encoding/json writes for spanJSON slices, attribute
+// maps and the body of an event (a test holds them to it), so that a column
+// does not depend on which path wrote it.
+
+// appendSpansJSON appends spans as encoding/json writes []spanJSON.
+func appendSpansJSON(b []byte, spans []scholia.Span) []byte {
+	b = append(b, '[')
+	for i, s := range spans {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"s":`...)
+		b = strconv.AppendInt(b, s.Start, 10)
+		b = append(b, `,"e":`...)
+		b = strconv.AppendInt(b, s.End, 10)
+		if s.Text != "" {
+			b = append(b, `,"t":`...)
+			b = appendJSONString(b, s.Text)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendAttrsJSON appends attributes as encoding/json writes the map: keys
+// in order.
+func appendAttrsJSON(b []byte, attrs map[string]string) []byte {
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, attrs[k])
+	}
+	return append(b, '}')
+}
+
+// appendArgsJSON appends the body of an event with arguments, as
+// encoding/json writes a bodyJSON with only Args.
+func appendArgsJSON(b []byte, args []scholia.Argument) []byte {
+	b = append(b, `{"args":[`...)
+	for i, a := range args {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"r":`...)
+		b = appendJSONString(b, a.Role)
+		b = append(b, `,"a":`...)
+		b = strconv.AppendInt(b, a.AnnotationID, 10)
+		b = append(b, '}')
+	}
+	return append(b, `]}`...)
+}
+
+// appendJSONString appends s as encoding/json writes a string. Strings
+// that it writes as they are (valid UTF-8 without control characters,
+// quotes, backslashes, the HTML characters it escapes, or U+2028 and
+// U+2029) are copied; any other goes through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	high := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			high = true
+		case c < 0x20, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return appendMarshalled(b, s)
+		}
+	}
+	if high && (!utf8.ValidString(s) || strings.Contains(s, "\u2028") || strings.Contains(s, "\u2029")) {
+		return appendMarshalled(b, s)
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func appendMarshalled(b []byte, s string) []byte {
+	m, _ := json.Marshal(s) // a string always marshals
+	return append(b, m...)
 }

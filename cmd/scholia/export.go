@@ -23,6 +23,7 @@ import (
 	"github.com/scholia-nlp/scholia/format/conll"
 	"github.com/scholia-nlp/scholia/format/labelstudio"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
+	"github.com/scholia-nlp/scholia/internal/serve"
 	"github.com/scholia-nlp/scholia/pbconv"
 )
 
@@ -76,6 +77,7 @@ may read. Progress is shown on standard error when it is a terminal.`,
 			if o.format == "brat" && len(o.annotators) != 1 {
 				return usagef("a brat file holds one layer: pass --annotator NAME or --gold")
 			}
+			serve.TuneGC() // an export allocates much and keeps little
 			return a.withClient(func(c *client.Client) error {
 				return a.runExport(cmd.Context(), c, args[0], o)
 			})

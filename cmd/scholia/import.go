@@ -16,6 +16,7 @@ import (
 	"github.com/scholia-nlp/scholia"
 	"github.com/scholia-nlp/scholia/client"
 	pb "github.com/scholia-nlp/scholia/gen/scholia/v1"
+	"github.com/scholia-nlp/scholia/internal/serve"
 	"github.com/scholia-nlp/scholia/pbconv"
 )
 
@@ -81,6 +82,7 @@ is a terminal. The exit code is 1 if any document failed.`,
 			default:
 				return usagef("--format %q: brat, labelstudio or jsonl", o.format)
 			}
+			serve.TuneGC() // an import allocates much and keeps little
 			return a.withClient(func(c *client.Client) error {
 				return a.runImport(cmd.Context(), c, args[0], args[1], o)
 			})

@@ -56,7 +56,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.check(); err != nil {
 		return err
 	}
-	tuneGC()
+	TuneGC()
 	store, err := sqlite.Open(ctx, cfg.DB)
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", cfg.DB, err)
@@ -191,16 +191,16 @@ func isLoopback(addr net.Addr) bool {
 	return ok && tcp.IP.IsLoopback()
 }
 
-// tuneGC sets the collector for a server, unless GOGC or GOMEMLIMIT say
-// otherwise. A server's live heap is small and steady (a stream holds two
-// chunks of documents, a write a few messages), so collecting when garbage
-// reaches four times the live heap instead of once costs little memory and
-// saves much of the collector's CPU on the streaming path. The soft limit
-// makes it collect sooner when a large live heap (an agreement over a
-// whole big project) would otherwise grow to five times its size; it is
-// well above what such work holds, so that the collector never runs
-// without end near it.
-func tuneGC() {
+// TuneGC sets the collector for a server or a bulk client (an import, an
+// export), unless GOGC or GOMEMLIMIT say otherwise. Their live heap is
+// small and steady (a stream holds two chunks of documents, a write a few
+// messages), so collecting when garbage reaches four times the live heap
+// instead of once costs little memory and saves much of the collector's
+// CPU on the streaming path. The soft limit makes it collect sooner when a
+// large live heap (an agreement over a whole big project) would otherwise
+// grow to five times its size; it is well above what such work holds, so
+// that the collector never runs without end near it.
+func TuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
