@@ -49,6 +49,10 @@ type importCall struct {
 
 	text, doc       *sql.Stmt
 	annID, ann, ref *rowInserter
+	// layerID and layerAnn write the annotations of a unit that are all of
+	// one layer (one document, one annotator: the common case), whose
+	// document and annotator are then shared values too.
+	layerID, layerAnn *rowInserter
 }
 
 // ImportDocuments stores the units of an import (see scholia.Importer).
@@ -218,6 +222,9 @@ func newImportCall(t *wtx, project string, opts scholia.ImportOptions) (*importC
 		{&c.ann, "annotations", []string{"project", "created_rev", "create_rev", "create_time", "update_time", "update_user"},
 			[]string{"id", "document", "annotator", "kind", "label", "spans", "attrs", "body"}},
 		{&c.ref, "annotation_refs", []string{"created_rev"}, []string{"source", "target", "kind"}},
+		{&c.layerID, "annotation_ids", []string{"project", "document", "annotator"}, []string{"id", "kind"}},
+		{&c.layerAnn, "annotations", []string{"project", "created_rev", "create_rev", "create_time", "update_time", "update_user", "document", "annotator"},
+			[]string{"id", "kind", "label", "spans", "attrs", "body"}},
 	} {
 		if *p.r, err = newRowInserter(t, p.table, p.shared, p.perRow); err != nil {
 			c.close()
@@ -233,7 +240,7 @@ func (c *importCall) close() {
 			st.Close()
 		}
 	}
-	for _, r := range []*rowInserter{c.annID, c.ann, c.ref} {
+	for _, r := range c.inserters() {
 		if r != nil {
 			r.close()
 		}
@@ -486,7 +493,7 @@ func (c *importCall) write(u *checkedUnit) (scholia.ImportResult, error) {
 			return res, dbError("roll back an imported document", rerr)
 		}
 		t.rev = prevRev
-		for _, r := range []*rowInserter{c.annID, c.ann, c.ref} {
+		for _, r := range c.inserters() {
 			r.discard()
 		}
 		return res, err
@@ -513,21 +520,34 @@ func (c *importCall) insert(u *checkedUnit) (scholia.ImportResult, error) {
 			return scholia.ImportResult{}, err
 		}
 	}
-	for _, err := range []error{
+	oneLayer := len(u.out) > 0
+	for i := range u.out {
+		if u.out[i].Document != u.out[0].Document || u.out[i].Annotator != u.out[0].Annotator {
+			oneLayer = false
+			break
+		}
+	}
+	shares := []error{
 		c.annID.share(c.project),
 		c.ann.share(c.project, t.rev, t.rev, t.now, t.now, t.meta.User),
 		c.ref.share(t.rev),
-	} {
+	}
+	if oneLayer {
+		doc, annotator := u.out[0].Document, u.out[0].Annotator
+		shares = append(shares, c.layerID.share(c.project, doc, annotator),
+			c.layerAnn.share(c.project, t.rev, t.rev, t.now, t.now, t.meta.User, doc, annotator))
+	}
+	for _, err := range shares {
 		if err != nil {
 			return scholia.ImportResult{}, err
 		}
 	}
 	for _, i := range u.order {
-		if err := c.insertAnnotation(&u.out[i], &u.enc[i]); err != nil {
+		if err := c.insertAnnotation(&u.out[i], &u.enc[i], oneLayer); err != nil {
 			return scholia.ImportResult{}, err
 		}
 	}
-	for _, r := range []*rowInserter{c.annID, c.ann, c.ref} {
+	for _, r := range c.inserters() {
 		if err := r.flush(); err != nil {
 			return scholia.ImportResult{}, err
 		}
@@ -817,13 +837,18 @@ func (c *importCall) insertDocument(in, d *scholia.Document, text *scholia.Text)
 	return nil
 }
 
-func (c *importCall) insertAnnotation(a *scholia.Annotation, e *encodedAnnotation) error {
+func (c *importCall) insertAnnotation(a *scholia.Annotation, e *encodedAnnotation, oneLayer bool) error {
 	// The project, revision, times and user are the unit's, shared (see
-	// insert).
-	if err := c.annID.add(a.ID, a.Document, a.Annotator, a.Kind); err != nil {
-		return err
+	// insert); so are the document and annotator of a unit of one layer.
+	var err error
+	if oneLayer {
+		if err = c.layerID.add(a.ID, a.Kind); err == nil {
+			err = c.layerAnn.add(a.ID, a.Kind, a.Label, e.spans, e.attrs, e.body)
+		}
+	} else if err = c.annID.add(a.ID, a.Document, a.Annotator, a.Kind); err == nil {
+		err = c.ann.add(a.ID, a.Document, a.Annotator, a.Kind, a.Label, e.spans, e.attrs, e.body)
 	}
-	if err := c.ann.add(a.ID, a.Document, a.Annotator, a.Kind, a.Label, e.spans, e.attrs, e.body); err != nil {
+	if err != nil {
 		return err
 	}
 	for _, target := range refTargets(a) {
@@ -832,6 +857,13 @@ func (c *importCall) insertAnnotation(a *scholia.Annotation, e *encodedAnnotatio
 		}
 	}
 	return nil
+}
+
+// inserters returns the call's row inserters, in the order their rows
+// must be written: an annotation's identity before its versions, and the
+// versions before the references between them.
+func (c *importCall) inserters() []*rowInserter {
+	return []*rowInserter{c.annID, c.layerID, c.ann, c.layerAnn, c.ref}
 }
 
 // setLayer stores a layer status at the unit's revision, as SetLayerStatus
