@@ -48,6 +48,7 @@ type config struct {
 	annsPerDoc int
 	duration   time.Duration
 	clients    int
+	lists      int // percent of the write scenario's calls that list
 	dir        string
 	seed       uint64
 }
@@ -84,6 +85,7 @@ func bench() int {
 	fs.IntVar(&cfg.annsPerDoc, "anns-per-doc", 50, "annotations per document")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long the write scenario runs")
 	fs.IntVar(&cfg.clients, "clients", 64, "concurrent annotator clients in the write scenario")
+	fs.IntVar(&cfg.lists, "lists", 10, "percent of the write scenario's calls that list 100 annotations; the other calls are creates and updates, 7 to 2")
 	fs.StringVar(&cfg.dir, "dir", "", "directory for the temporary databases (default: a new temporary directory, removed at the end)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the generated corpus")
 	fs.StringVar(&jsonOut, "json", "", "also write the results as JSON to this `file`")
@@ -100,6 +102,10 @@ func bench() int {
 	}
 	if len(names) == 0 {
 		names = scenarios
+	}
+	if cfg.lists < 0 || cfg.lists > 100 {
+		fmt.Fprintf(os.Stderr, "--lists %d: a percentage from 0 to 100 is required\n", cfg.lists)
+		return 2
 	}
 	for _, n := range names {
 		if !contains(scenarios, n) {

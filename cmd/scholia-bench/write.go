@@ -50,6 +50,7 @@ type annotator struct {
 	errs   map[string]int
 	sample map[string]string // the first error of each method
 	writes int
+	lists  int // percent of calls that list
 }
 
 func (a *annotator) record(method string, start time.Time, err error) {
@@ -63,14 +64,16 @@ func (a *annotator) record(method string, start time.Time, err error) {
 	a.lat[method] = append(a.lat[method], time.Since(start))
 }
 
-// step does one operation of the mix: 70% creates, 20% updates with the
-// etag last read, 10% lists.
+// step does one operation of the mix: by default 70% creates, 20% updates
+// with the etag last read, 10% lists; with another share of lists, creates
+// and updates share the rest 7 to 2.
 func (a *annotator) step(ctx context.Context) {
-	p := a.r.IntN(100)
+	p := a.r.IntN(100 * 9)
+	writes := (100 - a.lists) * 9
 	switch {
-	case p < 70 || len(a.mine) == 0:
+	case p < writes*7/9 || len(a.mine) == 0:
 		a.create(ctx)
-	case p < 90:
+	case p < writes:
 		a.update(ctx)
 	default:
 		d := a.docs[a.r.IntN(len(a.docs))]
@@ -209,7 +212,7 @@ func benchWrite(cfg config, dir string) ([]row, error) {
 		for _, k := range r.Perm(len(docs))[:docsPerAnnotator] {
 			mineDocs = append(mineDocs, docs[k])
 		}
-		a := &annotator{name: name, c: c, r: r, docs: mineDocs,
+		a := &annotator{name: name, c: c, r: r, docs: mineDocs, lists: cfg.lists,
 			cursor: make([]int, len(mineDocs)), lat: map[string][]time.Duration{}, errs: map[string]int{}, sample: map[string]string{}}
 		for range mineDocs {
 			a.ids = append(a.ids, map[int]int64{})
@@ -262,7 +265,7 @@ func benchWrite(cfg config, dir string) ([]row, error) {
 	rate := float64(writes) / secs
 	rows := []row{{Scenario: "write", Figure: "writes (creates + updates)", Unit: "writes/s", Scholia: rate, Limit: rawRate, Ratio: rate / rawRate, PeakRSS: rss,
 		Target: ">= 5000/s, >= 0.50 of limit",
-		Note:   fmt.Sprintf("%d annotators, 70%% creates, 20%% updates with etags, 10%% lists, %s; limit: one writer doing the same insert transactions with plain SQLite statements (WAL, synchronous=FULL)", len(ans), cfg.duration)}}
+		Note:   fmt.Sprintf("%d annotators, %s, %s; limit: one writer doing the same insert transactions with plain SQLite statements (WAL, synchronous=FULL)", len(ans), mix(cfg.lists), cfg.duration)}}
 	methods := make([]string, 0, len(lat))
 	for m := range lat {
 		methods = append(methods, m)
@@ -310,6 +313,12 @@ func verifyWrites(ctx context.Context, ans []*annotator) (missing, lost, checked
 		}
 	}
 	return missing, lost, checked, nil
+}
+
+// mix describes the write scenario's calls.
+func mix(lists int) string {
+	w := float64(100-lists) / 9
+	return fmt.Sprintf("%.0f%% creates, %.0f%% updates with etags, %d%% lists", 7*w, 2*w, lists)
 }
 
 // rawWriteRate measures one writer doing the transactions of a mention
