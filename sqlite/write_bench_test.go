@@ -11,16 +11,15 @@ import (
 	"github.com/scholia-nlp/scholia"
 )
 
-// BenchmarkConcurrentCreates measures the store's write path without gRPC:
-// 64 writers creating one mention each per call, as annotators do. With
-// group commit, concurrent writes share commits.
-func BenchmarkConcurrentCreates(b *testing.B) {
+// benchStore opens a store in a temporary file with an admin and project
+// "p", closed at the end of the benchmark.
+func benchStore(b *testing.B) (*Store, scholia.WriteMeta) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	b.Cleanup(func() { s.Close() })
 	w := scholia.WriteMeta{User: "admin"}
 	if _, err := s.CreateUser(ctx, scholia.User{Name: "admin", Role: scholia.RoleAdmin}); err != nil {
 		b.Fatal(err)
@@ -28,6 +27,15 @@ func BenchmarkConcurrentCreates(b *testing.B) {
 	if _, err := s.CreateProject(ctx, w, scholia.Project{ID: "p", Schema: scholia.NewsSchema()}); err != nil {
 		b.Fatal(err)
 	}
+	return s, w
+}
+
+// BenchmarkConcurrentCreates measures the store's write path without gRPC:
+// 64 writers creating one mention each per call, as annotators do. With
+// group commit, concurrent writes share commits.
+func BenchmarkConcurrentCreates(b *testing.B) {
+	ctx := context.Background()
+	s, w := benchStore(b)
 	for i := range 64 {
 		if _, err := s.CreateDocument(ctx, w, scholia.Document{Project: "p", ID: fmt.Sprintf("d%d", i), Text: "Lavrov met de Mistura in Moscow on Tuesday."}); err != nil {
 			b.Fatal(err)
@@ -56,18 +64,7 @@ func BenchmarkConcurrentCreates(b *testing.B) {
 // scholia-bench, which adds the CLI and gRPC.
 func BenchmarkImport(b *testing.B) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	w := scholia.WriteMeta{User: "admin"}
-	if _, err := s.CreateUser(ctx, scholia.User{Name: "admin", Role: scholia.RoleAdmin}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.CreateProject(ctx, w, scholia.Project{ID: "p", Schema: scholia.NewsSchema()}); err != nil {
-		b.Fatal(err)
-	}
+	s, w := benchStore(b)
 	const perUnit, perCall = 50, 100
 	text := strings.Repeat("Lavrov met de Mistura in Moscow on Tuesday. ", perUnit)
 	units := make([]scholia.AnnotatedDocument, perCall)
