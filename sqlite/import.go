@@ -22,7 +22,11 @@ import (
 // local ids, encodes their rows) a few units ahead. A unit is checked on the
 // assumption that the units before it will be written; in the rare case
 // that writing one fails (its document id was taken meanwhile, say), the
-// units checked after it are checked again.
+// units checked after it are checked again. The checker's few reads (an
+// annotator it has not seen) go through the same transaction, whose
+// statements database/sql runs one at a time; references to units of the
+// call resolve from what the checker recorded, never from rows the writer
+// may not have written yet.
 
 // synthetic is the first key under which a dry run registers annotations
 // that earlier calls of the same import validated but did not store, so
