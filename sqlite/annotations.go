@@ -126,10 +126,14 @@ func (t *wtx) insertVersion(a *scholia.Annotation) error {
 	if err != nil {
 		return scholia.Internal("encode an annotation", err)
 	}
+	vid, err := t.layerVID(a.Project, a.Document, a.Annotator)
+	if err != nil {
+		return err
+	}
 	_, err = t.tx.ExecContext(t.ctx,
-		`INSERT INTO annotations (id, created_rev, project, document, annotator, kind, label, spans, attrs, body, create_rev, create_time, update_time, update_user)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, t.rev, a.Project, a.Document, a.Annotator, a.Kind, a.Label, e.spans, e.attrs, e.body,
+		`INSERT INTO annotations (vid, id, created_rev, project, document, annotator, kind, label, spans, attrs, body, create_rev, create_time, update_time, update_user)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		vid, a.ID, t.rev, a.Project, a.Document, a.Annotator, a.Kind, a.Label, e.spans, e.attrs, e.body,
 		a.CreateRev, a.CreateTime.UnixNano(), t.now, t.meta.User)
 	if err != nil {
 		return dbError("store an annotation", err)

@@ -50,6 +50,7 @@ type Store struct {
 	users   sync.Map // names of users known to exist (users are never deleted)
 	auth    authCache
 	members memberCache
+	slots   slotCache // layer slots of annotation row ids (layerslots.go)
 
 	// changed is closed and replaced after every committed write of this
 	// Store, to wake WaitRevision; mu guards it.
