@@ -42,9 +42,9 @@ func walState(path string) (size int64, seq, salt uint32) {
 // pin the WAL: checkpoints could not complete and the -wal file would grow
 // with every write. StreamCorpus reads its snapshot in short chunks, so
 // the WAL must start over again and again (its header's checkpoint
-// sequence number changes) and stay near the autocheckpoint size (1000
-// pages, 4 MiB), far below what the writers wrote; and the stream still
-// delivers exactly its snapshot.
+// sequence number changes) and stay within the writer's checkpoint
+// backstop (20,000 pages, about 80 MiB: see sqlite/checkpoint.go); and the
+// stream still delivers exactly its snapshot.
 func TestLongStreamDoesNotStopCheckpoints(t *testing.T) {
 	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -149,7 +149,7 @@ func TestLongStreamDoesNotStopCheckpoints(t *testing.T) {
 	if len(seqs) < 3 {
 		t.Errorf("the WAL started over only %d times while the stream was open: checkpoints did not complete", len(seqs)-1)
 	}
-	if maxWAL > 16<<20 {
+	if maxWAL > 100<<20 {
 		t.Errorf("the WAL grew to %d bytes while the stream was open", maxWAL)
 	}
 }

@@ -179,4 +179,5 @@ func (s *Store) commitGroup(batch []*writeReq) {
 		}
 	}
 	s.notify()
+	s.kickCheckpointer()
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/scholia-nlp/scholia"
 	"github.com/scholia-nlp/scholia/storetest"
@@ -147,7 +148,8 @@ func TestPragmas(t *testing.T) {
 		{"foreign_keys", "1"},
 		{"synchronous", "2"},
 		{"busy_timeout", "10000"},
-		{"temp_store", "2"}, // memory: savepoint journals never spill to a file
+		{"temp_store", "2"},                             // memory: savepoint journals never spill to a file
+		{"wal_autocheckpoint", fmt.Sprint(walBackstop)}, // the checkpointer does the work
 	} {
 		var got string
 		if err := s.w.QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
@@ -307,4 +309,41 @@ func BenchmarkCreateAnnotation(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestBackgroundCheckpoint checks that committed pages reach the database
+// file long before the writer's own checkpoint would copy them (at
+// walBackstop pages of WAL): the checkpointer copies them after commits.
+func TestBackgroundCheckpoint(t *testing.T) {
+	s := backupFixture(t)
+	size := func() int64 {
+		fi, err := os.Stat(s.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	w := scholia.WriteMeta{User: "w"}
+	for i := range 50 {
+		a := backupMention("PER")
+		a.Attributes = map[string]string{"note": strings.Repeat("n", 1000+i)}
+		if _, err := s.CreateAnnotations(ctx, w, []scholia.Annotation{a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wal, err := os.Stat(s.Path() + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frames := wal.Size() / 4096; frames >= walBackstop {
+		t.Fatalf("the test wrote %d pages of WAL, enough for the writer's own checkpoint", frames)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for size() < before+50*1000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file stayed at %d bytes (%d before the writes): nothing was checkpointed", size(), before)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

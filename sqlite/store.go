@@ -2,8 +2,9 @@
 //
 // One *sql.DB holds the single writer connection (WAL, BEGIN IMMEDIATE,
 // foreign keys, synchronous=FULL in the DSN; the savepoint journal in
-// memory) and another a small pool of
-// read-only connections, so reads never wait for writes. Every write is one
+// memory), another a small pool of read-only connections, so reads never
+// wait for writes, and a third the connection that checkpoints the WAL in
+// the background (checkpoint.go). Every write is one
 // short transaction that inserts one row into the revisions table; its rowid
 // is the write's revision. Documents and annotations are versioned by
 // revision (see migrations/0001_init.sql), which makes "as of revision R"
@@ -50,7 +51,8 @@ type Store struct {
 	users   sync.Map // names of users known to exist (users are never deleted)
 	auth    authCache
 	members memberCache
-	slots   slotCache // layer slots of annotation row ids (layerslots.go)
+	slots   slotCache     // layer slots of annotation row ids (layerslots.go)
+	ckpt    *checkpointer // checkpoint.go
 
 	// changed is closed and replaced after every committed write of this
 	// Store, to wake WaitRevision; mu guards it.
@@ -108,6 +110,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s.startCommitter()
+	if err := s.startCheckpointer(uri); err != nil {
+		s.Close()
+		return nil, scholia.Internal("open the database for checkpoints", err)
+	}
 	return s, nil
 }
 
@@ -116,8 +122,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // its own) is kept in memory: by default SQLite spills a journal over 64 KiB
 // to a temporary file, and an import's documents, whose savepoints each
 // touch many pages, then spent a fifth of their time writing that file.
+// Its own automatic checkpoint is only a backstop (see checkpoint.go).
 var writerDriver = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 	_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+	if err == nil {
+		_, err = c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walBackstop), nil)
+	}
 	return err
 }}
 
@@ -136,7 +146,7 @@ func (s *Store) Path() string { return s.path }
 // Close releases the store's connections.
 func (s *Store) Close() error {
 	s.stopCommitter()
-	var errs []error
+	errs := []error{s.stopCheckpointer()}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
