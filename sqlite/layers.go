@@ -11,9 +11,10 @@ import (
 )
 
 // A layer is all annotations of one document by one annotator. Its count is
-// computed from the current annotations (the partial index
-// annotations_layer); its status is a row in layers, absent while the layer
-// is in progress and was never set. Clusters, which belong to no document,
+// computed from the current annotations (from the index
+// annotations_layer_versions, which holds every version's deleted_rev); its
+// status is a row in layers, absent while the layer is in progress and was
+// never set. Clusters, which belong to no document,
 // are in no layer. Every status change is also appended to layer_history,
 // which answers "the status as of revision R" (see corpus.go).
 
