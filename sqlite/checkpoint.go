@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 )
 
@@ -27,10 +28,11 @@ const (
 // checkpointer runs PASSIVE checkpoints when kicked, at most one every
 // checkpointGap.
 type checkpointer struct {
-	db   *sql.DB
-	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	db       *sql.DB
+	kick     chan struct{}
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
 }
 
 // startCheckpointer opens the checkpointer's connection and starts it.
@@ -81,12 +83,13 @@ func (s *Store) kickCheckpointer() {
 	}
 }
 
-// stopCheckpointer stops the checkpointer and closes its connection.
+// stopCheckpointer stops the checkpointer and closes its connection; a
+// second call (a second Close) finds it stopped.
 func (s *Store) stopCheckpointer() error {
 	if s.ckpt == nil {
 		return nil
 	}
-	close(s.ckpt.stop)
+	s.ckpt.stopOnce.Do(func() { close(s.ckpt.stop) })
 	<-s.ckpt.done
 	return s.ckpt.db.Close()
 }

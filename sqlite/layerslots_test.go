@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -39,25 +38,14 @@ func slotOf(vid int64) int64 { return vid >> slotBits }
 // and that rows whose vids SQLite chose (an import) share a slot without a
 // clash.
 func TestLayerSlots(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "annotations.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { s.Close() }()
+	s := backupFixture(t) // user w, project p, document d
+	path := s.Path()
 	w := scholia.WriteMeta{User: "w"}
-	for _, u := range []string{"w", "v"} {
-		if _, err := s.CreateUser(ctx, scholia.User{Name: u, Role: scholia.RoleAdmin}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := s.CreateProject(ctx, w, scholia.Project{ID: "p", Schema: scholia.NewsSchema()}); err != nil {
+	if _, err := s.CreateUser(ctx, scholia.User{Name: "v", Role: scholia.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []string{"d1", "d2"} {
-		if _, err := s.CreateDocument(ctx, w, scholia.Document{Project: "p", ID: d, Text: "Lavrov met de Mistura in Moscow on Tuesday."}); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := s.CreateDocument(ctx, w, scholia.Document{Project: "p", ID: "d2", Text: backupText}); err != nil {
+		t.Fatal(err)
 	}
 	create := func(doc, annotator string) scholia.Annotation {
 		t.Helper()
@@ -68,7 +56,7 @@ func TestLayerSlots(t *testing.T) {
 		}
 		return out[0]
 	}
-	layers := []struct{ doc, annotator string }{{"d1", "w"}, {"d2", "w"}, {"d1", "v"}}
+	layers := []struct{ doc, annotator string }{{"d", "w"}, {"d2", "w"}, {"d", "v"}}
 	// Writes alternate between three layers, and one is updated.
 	var first scholia.Annotation
 	for i := range 12 {
@@ -85,7 +73,7 @@ func TestLayerSlots(t *testing.T) {
 	for _, l := range layers {
 		vids := layerVIDs(t, s, l.doc, l.annotator)
 		want := 4
-		if l.doc == "d1" && l.annotator == "w" {
+		if l.doc == "d" && l.annotator == "w" {
 			want = 5 // four creates and an update
 		}
 		if len(vids) != want {
@@ -124,12 +112,14 @@ func TestLayerSlots(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if s, err = Open(ctx, path); err != nil {
+	s, err = Open(ctx, path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	before := layerVIDs(t, s, "d1", "v")
-	create("d1", "v")
-	after := layerVIDs(t, s, "d1", "v")
+	defer s.Close()
+	before := layerVIDs(t, s, "d", "v")
+	create("d", "v")
+	after := layerVIDs(t, s, "d", "v")
 	if got, want := after[len(after)-1], before[len(before)-1]+1; got != want {
 		t.Fatalf("after reopening, the next vid is %d, want %d", got, want)
 	}
@@ -137,7 +127,7 @@ func TestLayerSlots(t *testing.T) {
 	// An import's rows take vids SQLite chooses, after the largest; the
 	// layer whose slot they land in goes on after them.
 	res, err := s.ImportDocuments(ctx, w, "p", []scholia.AnnotatedDocument{{
-		Document:    scholia.Document{Project: "p", ID: "d3", Text: "Lavrov met de Mistura in Moscow on Tuesday."},
+		Document:    scholia.Document{Project: "p", ID: "d3", Text: backupText},
 		Annotations: []scholia.Annotation{{ID: 1, Annotator: "w", Kind: scholia.KindMention, Label: "PER", Spans: []scholia.Span{{Start: 0, End: 6}}}},
 	}}, scholia.ImportOptions{})
 	if err != nil || res[0].Err != nil {

@@ -99,6 +99,9 @@ func TestReopen(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Close(); err != nil { // a second Close finds everything closed
+		t.Fatalf("a second Close: %v", err)
+	}
 
 	s, err = Open(ctx, path)
 	if err != nil {
