@@ -23,16 +23,23 @@ const (
 // document, several loaders at once). It returns the annotations per second
 // of the load.
 func loadCorpus(ctx context.Context, srv *serverProc, cfg config, docs int) (float64, error) {
+	rate, _, err := loadCorpusCount(ctx, srv, cfg, docs)
+	return rate, err
+}
+
+// loadCorpusCount is loadCorpus that also returns how many annotations it
+// created.
+func loadCorpusCount(ctx context.Context, srv *serverProc, cfg config, docs int) (float64, int64, error) {
 	c, err := srv.client(srv.token)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer c.Close()
 	if _, err := c.Projects.CreateProject(ctx, &pb.CreateProjectRequest{Project: &pb.Project{Id: benchProject}}); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if _, err := c.Admin.CreateUser(ctx, &pb.CreateUserRequest{User: &pb.User{Name: benchAnnotator, Role: pb.Role_ROLE_ANNOTATOR}}); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	start := time.Now()
 	var next, anns atomic.Int64
@@ -47,11 +54,12 @@ func loadCorpus(ctx context.Context, srv *serverProc, cfg config, docs int) (flo
 				if i >= docs {
 					return
 				}
-				if err := loadDoc(ctx, c, generate(cfg.seed, i, cfg.annsPerDoc, benchProject, benchAnnotator)); err != nil {
+				d := generate(cfg.seed, i, cfg.annsPerDoc, benchProject, benchAnnotator)
+				if err := loadDoc(ctx, c, d); err != nil {
 					errs <- fmt.Errorf("document %d: %w", i, err)
 					return
 				}
-				n := anns.Add(int64(cfg.annsPerDoc))
+				n := anns.Add(int64(len(d.anns)))
 				if i%1000 == 999 {
 					fmt.Fprintf(os.Stderr, "\r  loaded %d documents, %d annotations (%.0f annotations/s)   ", i+1, n, float64(n)/time.Since(start).Seconds())
 				}
@@ -62,9 +70,9 @@ func loadCorpus(ctx context.Context, srv *serverProc, cfg config, docs int) (flo
 	fmt.Fprintln(os.Stderr)
 	close(errs)
 	if err := <-errs; err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return float64(anns.Load()) / time.Since(start).Seconds(), nil
+	return float64(anns.Load()) / time.Since(start).Seconds(), anns.Load(), nil
 }
 
 func loadDoc(ctx context.Context, c *client.Client, d genDoc) error {

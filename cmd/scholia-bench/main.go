@@ -49,6 +49,7 @@ type config struct {
 	duration   time.Duration
 	clients    int
 	lists      int // percent of the write scenario's calls that list
+	writeBase  int // annotations in the project before the write scenario starts
 	dir        string
 	seed       uint64
 }
@@ -86,6 +87,7 @@ func bench() int {
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long the write scenario runs")
 	fs.IntVar(&cfg.clients, "clients", 64, "concurrent annotator clients in the write scenario")
 	fs.IntVar(&cfg.lists, "lists", 10, "percent of the write scenario's calls that list 100 annotations; the other calls are creates and updates, 7 to 2")
+	fs.IntVar(&cfg.writeBase, "write-base", 0, "annotations already in the project when the write scenario starts, loaded as the stream scenario loads its corpus, to see how the write figures grow with the database")
 	fs.StringVar(&cfg.dir, "dir", "", "directory for the temporary databases (default: a new temporary directory, removed at the end)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the generated corpus")
 	fs.StringVar(&jsonOut, "json", "", "also write the results as JSON to this `file`")
@@ -102,6 +104,10 @@ func bench() int {
 	}
 	if len(names) == 0 {
 		names = scenarios
+	}
+	if cfg.writeBase < 0 {
+		fmt.Fprintf(os.Stderr, "--write-base %d: a number of annotations, 0 or more, is required\n", cfg.writeBase)
+		return 2
 	}
 	if cfg.lists < 0 || cfg.lists > 100 {
 		fmt.Fprintf(os.Stderr, "--lists %d: a percentage from 0 to 100 is required\n", cfg.lists)

@@ -13,13 +13,17 @@ import (
 	"strings"
 )
 
-// The plot mode draws how the stream's figures grow with the corpus, on
-// log-log axes, from the JSON reports of stream runs of several sizes:
+// The plot mode draws how the figures grow with the corpus, on log-log
+// axes, from the JSON reports of runs of several sizes:
 //
 //	go run ./cmd/scholia-bench plot --out docs/growth.svg run-10k.json run-100k.json run-1m.json
 //
-// Each report gives two points: the rate of scholia and of the raw scan
-// for its corpus, and the server's peak RSS.
+// A stream report gives two points: the rate of scholia and of the raw scan
+// for its corpus, and the server's peak RSS. A write report (of a run with
+// --write-base) gives the write rate and its limit, and the latency of a
+// create, for the annotations the project held when the run started; they
+// are drawn to the file of --writes-out, each the median of the runs of its
+// size.
 
 // growthPoint is what one stream report says about one corpus size.
 type growthPoint struct {
@@ -68,9 +72,11 @@ func growthPoints(rep report) []growthPoint {
 // runPlot is the plot mode; it returns the exit code.
 func runPlot(args []string) int {
 	fs := flag.NewFlagSet("scholia-bench plot", flag.ExitOnError)
-	out := fs.String("out", "growth.svg", "the SVG `file` to write")
+	out := fs.String("out", "growth.svg", "the SVG `file` to write the stream's growth to")
+	writesOut := fs.String("writes-out", "", "the SVG `file` to write the write path's growth to (from runs with --write-base; each point is the median of the runs of its size)")
 	fs.Parse(args)
 	merged := map[float64]growthPoint{}
+	writes := map[float64][]writePoint{}
 	for _, path := range fs.Args() {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -81,6 +87,9 @@ func runPlot(args []string) int {
 		if err := json.Unmarshal(b, &rep); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", path, err)
 			return 1
+		}
+		for _, p := range writePoints(rep) {
+			writes[p.base] = append(writes[p.base], p)
 		}
 		for _, p := range growthPoints(rep) {
 			m := merged[p.anns]
@@ -99,21 +108,129 @@ func runPlot(args []string) int {
 		pts = append(pts, p)
 	}
 	slices.SortFunc(pts, func(a, b growthPoint) int { return int(a.anns - b.anns) })
-	if len(pts) == 0 {
+	var wpts []writePoint
+	for _, ps := range writes {
+		wpts = append(wpts, medianPoint(ps))
+	}
+	slices.SortFunc(wpts, func(a, b writePoint) int { return int(a.base - b.base) })
+	switch {
+	case len(pts) == 0 && *writesOut == "":
 		fmt.Fprintln(os.Stderr, "scholia-bench plot: no stream figures in the reports")
 		return 1
-	}
-	f, err := os.Create(*out)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	case *writesOut != "" && len(wpts) == 0:
+		fmt.Fprintln(os.Stderr, "scholia-bench plot: no write figures of runs with --write-base in the reports")
 		return 1
 	}
-	writeGrowthSVG(f, pts)
-	if err := f.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	if len(pts) > 0 {
+		if err := writeSVG(*out, func(w io.Writer) { writeGrowthSVG(w, pts) }); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	if *writesOut != "" {
+		if err := writeSVG(*writesOut, func(w io.Writer) { writeWritesSVG(w, wpts) }); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 	}
 	return 0
+}
+
+// writeSVG creates path and draws into it.
+func writeSVG(path string, draw func(io.Writer)) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	draw(f)
+	return f.Close()
+}
+
+// writePoint is what one write report says about one project size.
+type writePoint struct {
+	base        float64 // annotations in the project when the run started
+	rate, limit float64 // writes/s: scholia and the raw single writer
+	p50, p99    float64 // CreateAnnotation of a mention, ms
+}
+
+// The write rows the plot reads, as benchWrite writes them.
+const (
+	writesFigure    = "writes (creates + updates)"
+	createLatencies = "CreateAnnotation/mention p50/p99/p99.9"
+)
+
+var (
+	holding = regexp.MustCompile(`on a project holding (\d+) annotations`)
+	p50In   = regexp.MustCompile(`p50 ([0-9.]+) ms`)
+)
+
+// writePoints reads the write rows of a report of a run with --write-base:
+// none for a run on an empty project, which a log axis cannot show.
+func writePoints(rep report) []writePoint {
+	var p writePoint
+	for _, r := range rep.Rows {
+		if r.Scenario != "write" {
+			continue
+		}
+		switch r.Figure {
+		case writesFigure:
+			if m := holding.FindStringSubmatch(r.Note); m != nil {
+				p.base, _ = strconv.ParseFloat(m[1], 64)
+			}
+			p.rate, p.limit = r.Scholia, r.Limit
+		case createLatencies:
+			p.p99 = r.Scholia
+			if m := p50In.FindStringSubmatch(r.Note); m != nil {
+				p.p50, _ = strconv.ParseFloat(m[1], 64)
+			}
+		}
+	}
+	if p.base <= 0 || p.rate <= 0 {
+		return nil
+	}
+	return []writePoint{p}
+}
+
+// medianPoint is the median of each figure of runs on projects of the same
+// size, since one run on a shared machine says little.
+func medianPoint(ps []writePoint) writePoint {
+	med := func(f func(writePoint) float64) float64 {
+		vs := make([]float64, len(ps))
+		for i, p := range ps {
+			vs[i] = f(p)
+		}
+		slices.Sort(vs)
+		if n := len(vs); n%2 == 0 {
+			return (vs[n/2-1] + vs[n/2]) / 2
+		}
+		return vs[len(vs)/2]
+	}
+	return writePoint{base: ps[0].base,
+		rate:  med(func(p writePoint) float64 { return p.rate }),
+		limit: med(func(p writePoint) float64 { return p.limit }),
+		p50:   med(func(p writePoint) float64 { return p.p50 }),
+		p99:   med(func(p writePoint) float64 { return p.p99 })}
+}
+
+// writeWritesSVG draws two log-log charts side by side: writes/s with its
+// limit, and a create's p50 and p99, against the project's size.
+func writeWritesSVG(w io.Writer, pts []writePoint) {
+	rate := series{name: "writes/s", color: "#1f77b4"}
+	limit := series{name: "one raw SQLite writer (limit)", color: "#7f7f7f"}
+	p50 := series{name: "create p50", color: "#2ca02c"}
+	p99 := series{name: "create p99", color: "#d62728"}
+	for _, p := range pts {
+		rate.x, rate.y = append(rate.x, p.base), append(rate.y, p.rate)
+		limit.x, limit.y = append(limit.x, p.base), append(limit.y, p.limit)
+		p50.x, p50.y = append(p50.x, p.base), append(p50.y, p.p50)
+		p99.x, p99.y = append(p99.x, p.base), append(p99.y, p.p99)
+	}
+	const xlabel = "annotations in the project at the start"
+	fmt.Fprintln(w, `<svg xmlns="http://www.w3.org/2000/svg" width="960" height="400" font-family="sans-serif" font-size="12">`)
+	fmt.Fprintln(w, `<rect width="960" height="400" fill="white"/>`)
+	chart(w, 0, "writes/s", xlabel, []series{rate, limit})
+	chart(w, 480, "ms", xlabel, []series{p50, p99})
+	fmt.Fprintln(w, `</svg>`)
 }
 
 // series is one line of a chart.
@@ -140,13 +257,16 @@ func writeGrowthSVG(w io.Writer, pts []growthPoint) {
 	}
 	fmt.Fprintln(w, `<svg xmlns="http://www.w3.org/2000/svg" width="960" height="400" font-family="sans-serif" font-size="12">`)
 	fmt.Fprintln(w, `<rect width="960" height="400" fill="white"/>`)
-	chart(w, 0, "annotations/s", []series{rate, limit})
-	chart(w, 480, "MB", []series{rss})
+	chart(w, 0, "annotations/s", corpusAxis, []series{rate, limit})
+	chart(w, 480, "MB", corpusAxis, []series{rss})
 	fmt.Fprintln(w, `</svg>`)
 }
 
+// corpusAxis is the stream charts' horizontal axis.
+const corpusAxis = "annotations in the corpus"
+
 // chart draws one log-log chart at horizontal offset x0.
-func chart(w io.Writer, x0 float64, unit string, ss []series) {
+func chart(w io.Writer, x0 float64, unit, xlabel string, ss []series) {
 	const left, top, width, height = 70.0, 30.0, 380.0, 300.0
 	var xs, ys []float64
 	for _, s := range ss {
@@ -172,8 +292,16 @@ func chart(w io.Writer, x0 float64, unit string, ss []series) {
 		fmt.Fprintf(w, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`+"\n", x0+left, y, x0+left+width, y)
 		fmt.Fprintf(w, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n", x0+left-6, y+4, shortNum(math.Pow(10, d)))
 	}
-	fmt.Fprintf(w, `<text x="%.1f" y="%.1f" text-anchor="middle">annotations in the corpus</text>`+"\n", x0+left+width/2, top+height+34)
+	fmt.Fprintf(w, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", x0+left+width/2, top+height+34, xlabel)
 	fmt.Fprintf(w, `<text x="%.1f" y="%.1f">%s</text>`+"\n", x0+10, top-12, unit)
+	// The legend goes to the right, at the bottom, under the lines,
+	// unless a line ends in the lower half; then at the top.
+	legendTop := false
+	for _, s := range ss {
+		if n := len(s.y); n > 0 && py(s.y[n-1]) > top+height/2 {
+			legendTop = true
+		}
+	}
 	for k, s := range ss {
 		var pts []string
 		for i := range s.x {
@@ -181,10 +309,11 @@ func chart(w io.Writer, x0 float64, unit string, ss []series) {
 			fmt.Fprintf(w, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`+"\n", px(s.x[i]), py(s.y[i]), s.color)
 		}
 		fmt.Fprintf(w, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`+"\n", strings.Join(pts, " "), s.color)
-		// The legend goes to the bottom right, under the lines, which
-		// run high on these charts.
-		fmt.Fprintf(w, `<text x="%.1f" y="%.1f" fill="%s" text-anchor="end">%s</text>`+"\n",
-			x0+left+width-10, top+height-10-16*float64(len(ss)-1-k), s.color, s.name)
+		y := top + height - 10 - 16*float64(len(ss)-1-k)
+		if legendTop {
+			y = top + 20 + 16*float64(k)
+		}
+		fmt.Fprintf(w, `<text x="%.1f" y="%.1f" fill="%s" text-anchor="end">%s</text>`+"\n", x0+left+width-10, y, s.color, s.name)
 	}
 }
 
@@ -196,7 +325,9 @@ func decades(vs []float64) (lo, hi float64) {
 			lo, hi = math.Min(lo, math.Log10(v)), math.Max(hi, math.Log10(v))
 		}
 	}
-	lo, hi = math.Floor(lo), math.Ceil(hi)
+	// A value just past a power of ten (1,000,048 annotations) does not
+	// open a decade of its own.
+	lo, hi = math.Floor(lo+1e-3), math.Ceil(hi-1e-3)
 	if hi <= lo {
 		hi = lo + 1
 	}
