@@ -152,7 +152,7 @@ func benchStream(cfg config, dir string) ([]row, error) {
 		}
 		if docs == cfg.docs {
 			rows = append(rows, row{Scenario: "stream", Figure: "load through BatchCreateAnnotations", Unit: "annotations/s", Scholia: rate,
-				Note: fmt.Sprintf("%d loaders, one batch of %d annotations per document", loaders, cfg.annsPerDoc)})
+				Note: fmt.Sprintf("%d loaders, one batch of %d annotations per document", loaders, len(generate(cfg.seed, 0, cfg.annsPerDoc, benchProject, "").anns))})
 		}
 		// A fresh server, so that its peak memory is the stream's.
 		srv, err = startServer(db)
