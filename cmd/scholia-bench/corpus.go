@@ -93,3 +93,9 @@ func generate(seed uint64, i, annsPerDoc int, project, annotator string) genDoc 
 	d.text = t.b.String()
 	return d
 }
+
+// annsPerGenDoc is how many annotations generate makes per document: whole
+// sentences of seven, so --anns-per-doc 50 makes 56.
+func annsPerGenDoc(cfg config) int {
+	return len(generate(cfg.seed, 0, cfg.annsPerDoc, benchProject, "").anns)
+}

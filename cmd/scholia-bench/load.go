@@ -21,15 +21,8 @@ const (
 // loadCorpus creates the bench project, the annotator and docs generated
 // documents with their annotations, through the API (one batch per
 // document, several loaders at once). It returns the annotations per second
-// of the load.
-func loadCorpus(ctx context.Context, srv *serverProc, cfg config, docs int) (float64, error) {
-	rate, _, err := loadCorpusCount(ctx, srv, cfg, docs)
-	return rate, err
-}
-
-// loadCorpusCount is loadCorpus that also returns how many annotations it
-// created.
-func loadCorpusCount(ctx context.Context, srv *serverProc, cfg config, docs int) (float64, int64, error) {
+// of the load and how many annotations it created.
+func loadCorpus(ctx context.Context, srv *serverProc, cfg config, docs int) (float64, int64, error) {
 	c, err := srv.client(srv.token)
 	if err != nil {
 		return 0, 0, err

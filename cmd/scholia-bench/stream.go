@@ -145,14 +145,14 @@ func benchStream(cfg config, dir string) ([]row, error) {
 			return nil, err
 		}
 		fmt.Fprintf(os.Stderr, "  loading %d documents x %d annotations\n", docs, cfg.annsPerDoc)
-		rate, err := loadCorpus(ctx, srv, cfg, docs)
+		rate, _, err := loadCorpus(ctx, srv, cfg, docs)
 		srv.stop()
 		if err != nil {
 			return nil, err
 		}
 		if docs == cfg.docs {
 			rows = append(rows, row{Scenario: "stream", Figure: "load through BatchCreateAnnotations", Unit: "annotations/s", Scholia: rate,
-				Note: fmt.Sprintf("%d loaders, one batch of %d annotations per document", loaders, len(generate(cfg.seed, 0, cfg.annsPerDoc, benchProject, "").anns))})
+				Note: fmt.Sprintf("%d loaders, one batch of %d annotations per document", loaders, annsPerGenDoc(cfg))})
 		}
 		// A fresh server, so that its peak memory is the stream's.
 		srv, err = startServer(db)

@@ -186,10 +186,10 @@ func benchWrite(cfg config, dir string) ([]row, error) {
 	// them.
 	baseDocs, base := 0, int64(0)
 	if cfg.writeBase > 0 {
-		perDoc := len(generate(cfg.seed, 0, cfg.annsPerDoc, benchProject, "").anns)
+		perDoc := annsPerGenDoc(cfg)
 		baseDocs = (cfg.writeBase + perDoc - 1) / perDoc
 		fmt.Fprintf(os.Stderr, "  loading %d documents x %d annotations first\n", baseDocs, perDoc)
-		if _, base, err = loadCorpusCount(ctx, srv, cfg, baseDocs); err != nil {
+		if _, base, err = loadCorpus(ctx, srv, cfg, baseDocs); err != nil {
 			return nil, err
 		}
 		srv.stop()
