@@ -348,7 +348,7 @@ func TestListPaginationAndPageTokens(t *testing.T) {
 		name string
 		req  *pb.ListAnnotationsRequest
 	}{
-		{"tampered", &pb.ListAnnotationsRequest{ProjectId: "p", PageSize: 5, PageToken: tok[:len(tok)-2] + "AA"}},
+		{"tampered", &pb.ListAnnotationsRequest{ProjectId: "p", PageSize: 5, PageToken: tamper(tok)}},
 		{"garbage", &pb.ListAnnotationsRequest{ProjectId: "p", PageSize: 5, PageToken: "not-a-token"}},
 		{"other filter", &pb.ListAnnotationsRequest{ProjectId: "p", PageSize: 5, PageToken: tok, Annotator: "gold"}},
 		{"negative page size", &pb.ListAnnotationsRequest{ProjectId: "p", PageSize: -1}},

@@ -126,7 +126,7 @@ func TestStreamCorpusSnapshotAndResume(t *testing.T) {
 		req  *pb.StreamCorpusRequest
 		code codes.Code
 	}{
-		{"tampered token", &pb.StreamCorpusRequest{ProjectId: "p", AsOfRevision: rev, ResumeToken: tok[:len(tok)-3] + "abc"}, codes.InvalidArgument},
+		{"tampered token", &pb.StreamCorpusRequest{ProjectId: "p", AsOfRevision: rev, ResumeToken: tamper(tok)}, codes.InvalidArgument},
 		{"token with other filters", &pb.StreamCorpusRequest{ProjectId: "p", AsOfRevision: rev, ResumeToken: tok, Annotators: []string{"bob"}}, codes.InvalidArgument},
 		{"future revision", &pb.StreamCorpusRequest{ProjectId: "p", AsOfRevision: rev + 1000}, codes.InvalidArgument},
 		{"unknown project", &pb.StreamCorpusRequest{ProjectId: "nope"}, codes.NotFound},

@@ -180,3 +180,15 @@ func reason(st *status.Status) string {
 }
 
 var errInjected = errors.New("SELECT secret_column FROM annotations: disk I/O error")
+
+// tamper returns tok with one character in its middle replaced by a
+// different one, so the result is never the token itself (replacing a fixed
+// suffix would leave a token that happens to end in it unchanged).
+func tamper(tok string) string {
+	i := len(tok) / 2
+	c := byte('A')
+	if tok[i] == c {
+		c = 'B'
+	}
+	return tok[:i] + string(c) + tok[i+1:]
+}
