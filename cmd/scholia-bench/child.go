@@ -51,6 +51,7 @@ type serverProc struct {
 	addr  string
 	token string
 	db    string
+	ended bool // stop has run
 }
 
 // startServer runs a server child on db and connects an admin client.
@@ -125,8 +126,14 @@ func cpuSeconds(pid int) float64 {
 	return (u + st) / 100
 }
 
-// stop ends the child gracefully.
+// stop ends the child gracefully. A scenario that stops its server before
+// measuring its limit also stops it on the way out: a second call does
+// nothing.
 func (s *serverProc) stop() {
+	if s.ended {
+		return
+	}
+	s.ended = true
 	s.cmd.Process.Signal(os.Interrupt)
 	done := make(chan struct{})
 	go func() { s.cmd.Wait(); close(done) }()

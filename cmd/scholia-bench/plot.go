@@ -199,11 +199,7 @@ func medianPoint(ps []writePoint) writePoint {
 		for i, p := range ps {
 			vs[i] = f(p)
 		}
-		slices.Sort(vs)
-		if n := len(vs); n%2 == 0 {
-			return (vs[n/2-1] + vs[n/2]) / 2
-		}
-		return vs[len(vs)/2]
+		return median(vs)
 	}
 	return writePoint{base: ps[0].base,
 		rate:  med(func(p writePoint) float64 { return p.rate }),
